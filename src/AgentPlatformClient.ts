@@ -1,0 +1,450 @@
+/**
+ * The authenticated HTTP layer under the services: base URL, bearer key, JSON, `User-Agent`, `x-request-id`,
+ * an `Idempotency-Key` on every POST (the same on each retry), the retry schedule and the deadlines.
+ *
+ * It requires `HttpClient` from `@effect/platform`: provide `FetchHttpClient.layer`, `NodeHttpClient.layerUndici`
+ * or your own (in tests, `TestHttpClient`).
+ *
+ * @since 0.1.0
+ */
+import { Headers, HttpClient, HttpClientRequest } from "@effect/platform"
+import type { HttpClientError, HttpClientResponse } from "@effect/platform"
+import {
+  Config,
+  ConfigError,
+  Context,
+  Duration,
+  Effect,
+  Either,
+  ExecutionStrategy,
+  Exit,
+  FiberRef,
+  Layer,
+  Option,
+  ParseResult,
+  Redacted,
+  Schema,
+  Scope,
+  Stream
+} from "effect"
+import * as ApiError from "./ApiError.js"
+import * as ClientPolicy from "./ClientPolicy.js"
+import { version } from "./internal/version.js"
+import { issueToDecodeError } from "./RunEvent.js"
+
+/**
+ * The default base URL.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultBaseUrl = "https://api.agentplatform.cloud/v1"
+
+/**
+ * The `User-Agent` the client sends.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const userAgent = `effect-agent-platform/${version}`
+
+/**
+ * How to reach the platform.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The workspace's key: a server-side secret. */
+  readonly apiKey: Redacted.Redacted<string>
+  /** Default `https://api.agentplatform.cloud/v1`. */
+  readonly baseUrl?: string | undefined
+  /** Overrides of the default retry, timeout and stream policies for every call through this layer. */
+  readonly policy?: ClientPolicy.PolicyOverrides | undefined
+}
+
+/**
+ * One request, described.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestSpec {
+  readonly method: "GET" | "POST"
+  /** Relative to the base URL, e.g. `/sessions`. */
+  readonly path: string
+  readonly query?: Record<string, string | number | undefined> | undefined
+  readonly body?: unknown
+  /** For a POST; generated when absent, and reused on every retry. */
+  readonly idempotencyKey?: string | undefined
+  /** Which deadline applies to each try: `request` (default) or `wait`. */
+  readonly deadline?: "request" | "wait" | undefined
+  readonly accept?: string | undefined
+  readonly headers?: Record<string, string> | undefined
+  /** Overrides for this call only. */
+  readonly policy?: ClientPolicy.PolicyOverrides | undefined
+}
+
+/**
+ * A decoded JSON answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JsonResponse<A> {
+  readonly value: A
+  readonly status: number
+  readonly headers: Headers.Headers
+  readonly requestId: string | undefined
+}
+
+/**
+ * An answer whose body has not been read yet, for streams. The body is read within the scope the request was
+ * opened in; it fails with `Timeout` (`stream_idle`) when no byte arrives for the idle window.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OpenResponse {
+  readonly status: number
+  readonly headers: Headers.Headers
+  readonly requestId: string | undefined
+  readonly isEventStream: boolean
+  readonly text: Stream.Stream<string, ApiError.ApiError>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly baseUrl: string
+  /** The policy in force for a call: the layer's, then `withPolicy` regions, then `overrides`. */
+  readonly policy: (overrides?: ClientPolicy.PolicyOverrides | undefined) => Effect.Effect<ClientPolicy.Policy>
+  /** Sends a request with retries and decodes its JSON answer with `schema`. */
+  readonly json: <A, I>(
+    request: RequestSpec,
+    schema: Schema.Schema<A, I>,
+    subject: string
+  ) => Effect.Effect<JsonResponse<A>, ApiError.ApiError>
+  /**
+   * Sends a request with retries up to its response headers and returns the response unread; the connection
+   * is closed when the scope closes.
+   */
+  readonly open: (request: RequestSpec) => Effect.Effect<OpenResponse, ApiError.ApiError, Scope.Scope>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class AgentPlatformClient extends Context.Tag("effect-agent-platform/AgentPlatformClient")<
+  AgentPlatformClient,
+  Service
+>() {}
+
+const requestIdOf = (headers: Headers.Headers): string | undefined => Option.getOrUndefined(Headers.get(headers, "x-request-id"))
+
+/** @internal */
+export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
+  if (value === undefined) return undefined
+  const trimmed = value.trim()
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed)
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000))
+}
+
+const MAX_ERROR_MESSAGE = 500
+
+/** @internal Reads the error out of a non-2xx body in any of the three accepted forms. */
+export const parseErrorBody = (text: string): { readonly message: string; readonly code?: string } => {
+  const fallback = text.trim().slice(0, MAX_ERROR_MESSAGE)
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return { message: fallback === "" ? "(empty body)" : fallback }
+  }
+  if (typeof body === "object" && body !== null && "error" in body) {
+    const error = (body as { error: unknown }).error
+    const outerCode = (body as { code?: unknown }).code
+    if (typeof error === "string") {
+      return typeof outerCode === "string" ? { message: error, code: outerCode } : { message: error }
+    }
+    if (typeof error === "object" && error !== null) {
+      const message = (error as { message?: unknown }).message
+      const code = (error as { code?: unknown }).code ?? outerCode
+      const text = typeof message === "string" ? message : fallback
+      return typeof code === "string" ? { message: text, code } : { message: text }
+    }
+  }
+  if (typeof body === "object" && body !== null && typeof (body as { message?: unknown }).message === "string") {
+    const message = (body as { message: string }).message
+    const code = (body as { code?: unknown }).code
+    return typeof code === "string" ? { message, code } : { message }
+  }
+  return { message: fallback === "" ? "(empty body)" : fallback }
+}
+
+const withRequestId = (requestId: string | undefined) => requestId === undefined ? {} : { requestId }
+
+const transportError = (
+  method: string,
+  url: string,
+  error: HttpClientError.HttpClientError,
+  response?: { readonly status: number; readonly requestId: string | undefined }
+) =>
+  new ApiError.TransportError({
+    method,
+    url,
+    message: error.description ?? error.message ?? `${error.reason} error`,
+    ...(response === undefined ? {} : { status: response.status, ...withRequestId(response.requestId) })
+  })
+
+/**
+ * Builds the service from options.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<Service, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
+    if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
+      return yield* Effect.fail(
+        ConfigError.InvalidData(["AP_BASE_URL"], `the base URL must be an http(s) URL, got ${JSON.stringify(baseUrl)}`)
+      )
+    }
+    if (Redacted.value(options.apiKey).trim() === "") {
+      return yield* Effect.fail(ConfigError.InvalidData(["AP_API_KEY"], "the API key must not be empty"))
+    }
+    const layerPolicy = ClientPolicy.merge(ClientPolicy.defaults, options.policy)
+    const httpClient = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.mapRequest((request) =>
+        request.pipe(
+          HttpClientRequest.bearerToken(options.apiKey),
+          HttpClientRequest.setHeader("user-agent", userAgent)
+        )
+      )
+    )
+
+    const policy = (overrides?: ClientPolicy.PolicyOverrides | undefined) =>
+      Effect.map(FiberRef.get(ClientPolicy.currentOverrides), (region) =>
+        ClientPolicy.merge(ClientPolicy.merge(layerPolicy, region), overrides))
+
+    const buildRequest = (spec: RequestSpec, idempotencyKey: string | undefined) => {
+      const url = baseUrl + spec.path
+      let request = spec.method === "POST" ? HttpClientRequest.post(url) : HttpClientRequest.get(url)
+      if (spec.query !== undefined) {
+        const params: Record<string, string> = {}
+        for (const key in spec.query) {
+          const value = spec.query[key]
+          if (value !== undefined) params[key] = String(value)
+        }
+        request = HttpClientRequest.setUrlParams(request, params)
+      }
+      request = HttpClientRequest.setHeader(request, "accept", spec.accept ?? "application/json")
+      if (spec.headers !== undefined) request = HttpClientRequest.setHeaders(request, spec.headers)
+      if (idempotencyKey !== undefined) request = HttpClientRequest.setHeader(request, "idempotency-key", idempotencyKey)
+      if (spec.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, spec.body)
+      return request
+    }
+
+    const failFromResponse = (response: HttpClientResponse.HttpClientResponse, method: string, url: string) => {
+      const requestId = requestIdOf(response.headers)
+      return response.text.pipe(
+        Effect.catchAll(() => Effect.succeed("")),
+        Effect.flatMap((text) => {
+          const { code, message } = parseErrorBody(text)
+          const retryAfterSeconds = parseRetryAfter(
+            Option.getOrUndefined(Headers.get(response.headers, "retry-after")),
+            Date.now()
+          )
+          return Effect.fail(ApiError.fromStatus({
+            status: response.status,
+            code,
+            message: message === "(empty body)" ? `${method} ${url} answered ${response.status}` : message,
+            requestId,
+            retryAfterSeconds
+          }))
+        })
+      )
+    }
+
+    const deadlineOf = (spec: RequestSpec, current: ClientPolicy.Policy) =>
+      spec.deadline === "wait" ? current.timeouts.wait : current.timeouts.request
+
+    const withDeadline = <A, E, R>(
+      effect: Effect.Effect<A, E, R>,
+      kind: "request" | "wait",
+      duration: Duration.DurationInput
+    ) =>
+      Effect.timeoutFail(effect, {
+        duration,
+        onTimeout: () =>
+          new ApiError.Timeout({
+            kind,
+            timeoutMillis: Duration.toMillis(duration),
+            message: `no complete answer within ${Duration.format(duration)}`
+          })
+      })
+
+    const retrying = <A, R>(
+      spec: RequestSpec,
+      current: ClientPolicy.Policy,
+      attempt: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<A, ApiError.ApiError, R>
+    ): Effect.Effect<A, ApiError.ApiError, R> => {
+      const idempotencyKey = spec.method === "POST"
+        ? (spec.idempotencyKey ?? globalThis.crypto.randomUUID())
+        : undefined
+      const request = buildRequest(spec, idempotencyKey)
+      return Effect.retry(attempt(request), ClientPolicy.retrySchedule(current.retry))
+    }
+
+    const json = <A, I>(
+      spec: RequestSpec,
+      schema: Schema.Schema<A, I>,
+      subject: string
+    ): Effect.Effect<JsonResponse<A>, ApiError.ApiError> => {
+      const decode = ParseResult.decodeUnknownEither(schema)
+      return Effect.flatMap(policy(spec.policy), (current) =>
+        retrying(spec, current, (request) =>
+          withDeadline(
+            Effect.flatMap(
+              Effect.mapError(httpClient.execute(request), (error) => transportError(spec.method, spec.path, error)),
+              (response): Effect.Effect<JsonResponse<A>, ApiError.ApiError> => {
+                const requestId = requestIdOf(response.headers)
+                if (response.status < 200 || response.status >= 300) {
+                  return failFromResponse(response, spec.method, spec.path)
+                }
+                return Effect.flatMap(
+                  Effect.mapError(response.text, (error) =>
+                    transportError(spec.method, spec.path, error, { status: response.status, requestId })),
+                  (text) => {
+                    let value: unknown
+                    try {
+                      value = JSON.parse(text)
+                    } catch {
+                      return Effect.fail(
+                        new ApiError.DecodeError({
+                          subject,
+                          path: "",
+                          status: response.status,
+                          message: `the ${subject} answer is not JSON (${text.length} characters)`,
+                          ...withRequestId(requestId)
+                        })
+                      )
+                    }
+                    const decoded = decode(value)
+                    if (Either.isLeft(decoded)) {
+                      const error = issueToDecodeError(decoded.left, subject, requestId)
+                      return Effect.fail(new ApiError.DecodeError({ ...error, status: response.status }))
+                    }
+                    return Effect.succeed({
+                      value: decoded.right,
+                      status: response.status,
+                      headers: response.headers,
+                      requestId
+                    })
+                  }
+                )
+              }
+            ),
+            spec.deadline ?? "request",
+            deadlineOf(spec, current)
+          )).pipe(Effect.withSpan(`AgentPlatformClient ${spec.method} ${spec.path.replace(/\/(sess|run|act_inv)_[^/]+/g, "/{id}")}`))
+      )
+    }
+
+    const open = (spec: RequestSpec): Effect.Effect<OpenResponse, ApiError.ApiError, Scope.Scope> =>
+      Effect.flatMap(policy(spec.policy), (current) => {
+        const idle = current.timeouts.streamIdle
+        return retrying(spec, current, (request) =>
+          Effect.flatMap(Effect.scope, (outer) =>
+            Effect.flatMap(Scope.fork(outer, ExecutionStrategy.sequential), (scope) => {
+              const connect = Effect.flatMap(
+                Effect.mapError(
+                  HttpClient.withScope(httpClient).execute(request),
+                  (error) => transportError(spec.method, spec.path, error)
+                ),
+                (response): Effect.Effect<OpenResponse, ApiError.ApiError> => {
+                  const requestId = requestIdOf(response.headers)
+                  if (response.status < 200 || response.status >= 300) {
+                    return failFromResponse(response, spec.method, spec.path)
+                  }
+                  const contentType = Option.getOrElse(Headers.get(response.headers, "content-type"), () => "")
+                  const text = response.stream.pipe(
+                    Stream.mapError((error) =>
+                      transportError(spec.method, spec.path, error, { status: response.status, requestId })
+                    ),
+                    Stream.timeoutFail(
+                      () =>
+                        new ApiError.Timeout({
+                          kind: "stream_idle",
+                          timeoutMillis: Duration.toMillis(idle),
+                          message: `the stream sent nothing for ${Duration.format(idle)}`,
+                          ...withRequestId(requestId)
+                        }),
+                      idle
+                    ),
+                    Stream.decodeText()
+                  )
+                  return Effect.succeed({
+                    status: response.status,
+                    headers: response.headers,
+                    requestId,
+                    isEventStream: contentType.toLowerCase().startsWith("text/event-stream"),
+                    text
+                  })
+                }
+              )
+              return withDeadline(connect, "request", current.timeouts.request).pipe(
+                Scope.extend(scope),
+                Effect.onError(() => Scope.close(scope, Exit.void))
+              )
+            })
+          ))
+      })
+
+    return AgentPlatformClient.of({ baseUrl, policy, json, open })
+  })
+
+/**
+ * A layer from explicit options.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<AgentPlatformClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(AgentPlatformClient, make(options))
+
+/**
+ * The configuration read by {@link layerConfig}: `AP_API_KEY` (redacted) and `AP_BASE_URL`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Options> = Config.all({
+  apiKey: Config.redacted("AP_API_KEY"),
+  baseUrl: Config.string("AP_BASE_URL").pipe(Config.withDefault(defaultBaseUrl))
+})
+
+/**
+ * A layer from `Config`: by default `AP_API_KEY` and `AP_BASE_URL`; `policy` applies to every call.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options?: {
+    readonly config?: Config.Config<Options> | undefined
+    readonly policy?: ClientPolicy.PolicyOverrides | undefined
+  }
+): Layer.Layer<AgentPlatformClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(
+    AgentPlatformClient,
+    Effect.flatMap(options?.config ?? config, (resolved) =>
+      make(options?.policy === undefined ? resolved : { ...resolved, policy: options.policy }))
+  )

@@ -1,0 +1,73 @@
+/**
+ * The one place that parses Server-Sent Events, with `@effect/experimental`'s parser, and decodes their data
+ * as run events. Comments (keep-alives) and `retry:` fields produce no events. Events parsed before a failure
+ * (an oversized event, a malformed one) are emitted before the failure, so nothing is dropped silently.
+ *
+ * @internal
+ */
+import * as Sse from "@effect/experimental/Sse"
+import { Channel, Chunk, Either, Stream } from "effect"
+import { DecodeError } from "../ApiError.js"
+import * as RunEvent from "../RunEvent.js"
+
+/** @internal */
+export interface Options {
+  readonly maxEventSize: number
+  readonly requestId?: string | undefined
+}
+
+/** @internal Text of an event stream in, run events out. */
+export const runEvents = <E, R>(
+  text: Stream.Stream<string, E, R>,
+  options: Options
+): Stream.Stream<RunEvent.RunEvent, E | DecodeError, R> =>
+  Stream.suspend(() => {
+    let frames: Array<Sse.Event> = []
+    const parser = Sse.makeParser((event) => {
+      if (event._tag === "Event") frames.push(event)
+    }, { maxEventSize: options.maxEventSize })
+    const requestId = options.requestId
+
+    const emit = (pieces: Chunk.Chunk<string>): [Array<RunEvent.RunEvent>, DecodeError | undefined] => {
+      let failure: DecodeError | undefined
+      for (const piece of pieces) {
+        if (parser.feed(piece) !== undefined) {
+          failure = new DecodeError({
+            subject: "run event",
+            path: "",
+            message: `an event exceeded the maximum size of ${options.maxEventSize} characters`,
+            ...(requestId === undefined ? {} : { requestId })
+          })
+          break
+        }
+      }
+      const out: Array<RunEvent.RunEvent> = []
+      const parsed = frames
+      frames = []
+      for (const frame of parsed) {
+        const decoded = RunEvent.decodeJson(frame.data, requestId)
+        if (Either.isLeft(decoded)) return [out, decoded.left]
+        out.push(decoded.right)
+      }
+      return [out, failure]
+    }
+
+    const loop: Channel.Channel<
+      Chunk.Chunk<RunEvent.RunEvent>,
+      Chunk.Chunk<string>,
+      E | DecodeError,
+      E,
+      unknown,
+      unknown
+    > = Channel.readWithCause({
+      onInput: (pieces: Chunk.Chunk<string>) => {
+        const [out, failure] = emit(pieces)
+        const write = out.length === 0 ? Channel.void : Channel.write(Chunk.unsafeFromArray(out))
+        return failure === undefined ? Channel.zipRight(write, loop) : Channel.zipRight(write, Channel.fail(failure))
+      },
+      onFailure: Channel.failCause,
+      onDone: () => Channel.void
+    })
+
+    return Stream.pipeThroughChannelOrFail(text, loop)
+  })

@@ -114,18 +114,20 @@ const RunErrorObject = Schema.Struct({
  * @since 0.1.0
  * @category schemas
  */
-export const RunError: Schema.Schema<RunError, unknown> = Schema.Union(
-  Schema.transform(Schema.String, Schema.Struct({ message: Schema.String }), {
-    strict: true,
-    decode: (message) => ({ message }),
-    encode: ({ message }) => message
-  }),
-  Schema.transform(RunErrorObject, Schema.Struct({ code: Schema.optional(Schema.String), message: Schema.String }), {
+export const RunError: Schema.Schema<RunError, string | typeof RunErrorObject.Encoded> = Schema.transform(
+  Schema.Union(Schema.String, RunErrorObject),
+  Schema.Struct({ code: Schema.optional(Schema.String), message: Schema.String }),
+  {
     strict: false,
-    decode: ({ code, message }) => (code == null ? { message } : { code, message }),
+    decode: (error) =>
+      typeof error === "string"
+        ? { message: error }
+        : error.code == null
+        ? { message: error.message }
+        : { code: error.code, message: error.message },
     encode: (error) => error
-  })
-) as any
+  }
+)
 
 /**
  * A run. Unknown fields are ignored; `output` and `tool_calls` default to empty arrays.

@@ -127,7 +127,12 @@ export const resumable = (options: Options): Stream.Stream<RunEvent.RunEvent, Ap
       const abandoned = Exit.isSuccess(exit) ||
         (Exit.isFailure(exit) && Option.isNone(Cause.failureOption(exit.cause)) && Cause.isInterrupted(exit.cause))
       return abandoned
-        ? onAbandon(runId).pipe(Effect.timeout(options.policy.stream.cancelTimeout), Effect.ignore)
+        ? onAbandon(runId).pipe(
+          // finalizers are uninterruptible: the cancel must be interruptible for its timeout to end it
+          Effect.interruptible,
+          Effect.timeout(options.policy.stream.cancelTimeout),
+          Effect.ignore
+        )
         : Effect.void
     })
   })

@@ -28,16 +28,20 @@ export const runEvents = <E, R>(
     }, { maxEventSize: options.maxEventSize })
     const requestId = options.requestId
 
+    const tooLarge = () =>
+      new DecodeError({
+        subject: "run event",
+        path: "",
+        message: `an event exceeded the maximum size of ${options.maxEventSize} characters`,
+        ...(requestId === undefined ? {} : { requestId })
+      })
+
     const emit = (pieces: Chunk.Chunk<string>): [Array<RunEvent.RunEvent>, DecodeError | undefined] => {
       let failure: DecodeError | undefined
       for (const piece of pieces) {
+        // the parser checks only what is still pending; a whole event inside one piece is checked below
         if (parser.feed(piece) !== undefined) {
-          failure = new DecodeError({
-            subject: "run event",
-            path: "",
-            message: `an event exceeded the maximum size of ${options.maxEventSize} characters`,
-            ...(requestId === undefined ? {} : { requestId })
-          })
+          failure = tooLarge()
           break
         }
       }
@@ -45,6 +49,7 @@ export const runEvents = <E, R>(
       const parsed = frames
       frames = []
       for (const frame of parsed) {
+        if (frame.data.length > options.maxEventSize) return [out, tooLarge()]
         const decoded = RunEvent.decodeJson(frame.data, requestId)
         if (Either.isLeft(decoded)) return [out, decoded.left]
         out.push(decoded.right)

@@ -186,6 +186,17 @@ export const parseErrorBody = (text: string): { readonly message: string; readon
   return { message: fallback === "" ? "(empty body)" : fallback }
 }
 
+/** The messages of an error's cause chain (e.g. "fetch failed: connect ECONNREFUSED …"), never its data. */
+const causeMessage = (cause: unknown): string | undefined => {
+  const messages: Array<string> = []
+  let current: unknown = cause
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    if (current.message !== "") messages.push(current.message)
+    current = current.cause
+  }
+  return messages.length === 0 ? undefined : messages.join(": ")
+}
+
 const withRequestId = (requestId: string | undefined) => requestId === undefined ? {} : { requestId }
 
 const transportError = (
@@ -197,7 +208,7 @@ const transportError = (
   new ApiError.TransportError({
     method,
     url,
-    message: error.description ?? error.message ?? `${error.reason} error`,
+    message: `${method} ${url}: ${error.description ?? causeMessage(error.cause) ?? `${error.reason} error`}`,
     ...(response === undefined ? {} : { status: response.status, ...withRequestId(response.requestId) })
   })
 

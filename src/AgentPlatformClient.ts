@@ -307,6 +307,11 @@ export const make = (
       current: ClientPolicy.Policy,
       attempt: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<A, ApiError.ApiError, R>
     ): Effect.Effect<A, ApiError.ApiError, R> => {
+      if (spec.idempotencyKey !== undefined && !/^[\x21-\x7e][\x20-\x7e]{0,253}[\x21-\x7e]$|^[\x21-\x7e]$/.test(spec.idempotencyKey)) {
+        return Effect.fail(
+          new ApiError.InvalidRequest({ message: "idempotencyKey must be 1 to 255 printable ASCII characters, not starting or ending with a space" })
+        )
+      }
       const idempotencyKey = spec.method === "POST"
         ? (spec.idempotencyKey ?? globalThis.crypto.randomUUID())
         : undefined

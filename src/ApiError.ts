@@ -178,9 +178,9 @@ export class Timeout extends Schema.TaggedError<Timeout>()("Timeout", {
   kind: Schema.Literal("request", "wait", "stream_idle"),
   timeoutMillis: Schema.Number
 }) {
-  /** @since 0.1.0 */
+  /** A `wait` deadline is not retried: another try would wait as long again. */
   get retryable(): boolean {
-    return true
+    return this.kind !== "wait"
   }
 }
 
@@ -393,6 +393,7 @@ export const fromStatus = (options: {
 }): ApiError => {
   const { retryAfterSeconds, ...fields } = options
   const base = stripUndefined(fields)
+  if (options.code === "HOSTED_MODEL_UNAVAILABLE") return new HostedModelUnavailable(base)
   switch (options.status) {
     case 400:
       return new InvalidRequest(base)
@@ -408,9 +409,6 @@ export const fromStatus = (options: {
       return new PayloadTooLarge(base)
     case 429:
       return new RateLimited(stripUndefined({ ...base, retryAfterSeconds }))
-  }
-  if (options.status === 503 && options.code === "HOSTED_MODEL_UNAVAILABLE") {
-    return new HostedModelUnavailable(base)
   }
   if (options.status >= 500) {
     return new ServerError(stripUndefined({ ...base, retryAfterSeconds }))

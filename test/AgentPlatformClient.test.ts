@@ -26,7 +26,16 @@ import {
   TestHttpClient
 } from "../src/index.js"
 import { API_KEY, BASE_URL, run, session, testLayer } from "./helpers.js"
-import { captureLogs, failureOf, fixedBackoff, noRetryLayer, packageVersion, rawRecordingLayer, requests } from "./support.js"
+import {
+  captureLogs,
+  failureOf,
+  fixedBackoff,
+  noRetryLayer,
+  packageVersion,
+  rawRecordingLayer,
+  recordingTracer,
+  requests
+} from "./support.js"
 
 const getSession = Effect.flatMap(SessionService.SessionService, (sessions) => sessions.get("sess_1"))
 const createSession = Effect.flatMap(SessionService.SessionService, (sessions) => sessions.create({ title: "t" }))
@@ -214,6 +223,47 @@ describe("retries", () => {
       TestHttpClient.text(504, "gateway timeout"),
       sessionAnswer()
     ])))))
+
+  it.effect("a 429 without Retry-After is retried on the backoff schedule", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(getSession)
+      yield* TestClock.adjust("999 millis")
+      assert.strictEqual(yield* count, 1)
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(yield* count, 2)
+      assert.strictEqual((yield* Fiber.join(fiber)).session.id, "sess_1")
+    }).pipe(Effect.provide(testLayer(
+      TestHttpClient.sequence([TestHttpClient.json(429, { error: "slow down", code: "RATE_LIMITED" }), sessionAnswer()]),
+      fixedBackoff({ base: "1 second" })
+    ))))
+
+  it.effect("Retry-After longer than the backoff wins over it; shorter does not shorten it", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(getSession)
+      // backoff 4 s, Retry-After 1 s: waits 4 s
+      yield* TestClock.adjust("3999 millis")
+      assert.strictEqual(yield* count, 1)
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(yield* count, 2)
+      assert.strictEqual((yield* Fiber.join(fiber)).session.id, "sess_1")
+    }).pipe(Effect.provide(testLayer(
+      TestHttpClient.sequence([
+        TestHttpClient.json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": "1" }),
+        sessionAnswer()
+      ]),
+      fixedBackoff({ base: "4 seconds" })
+    ))))
+
+  it.effect("a custom retry.while decides what is retried", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(Effect.flip(getSession))
+      yield* TestClock.adjust("5 minutes")
+      assert.strictEqual((yield* Fiber.join(fiber))._tag, "ServerError")
+      assert.strictEqual(yield* count, 1)
+    }).pipe(Effect.provide(testLayer(
+      () => TestHttpClient.json(500, { error: "bug", code: "INTERNAL" }),
+      { retry: { while: (error) => error._tag === "RateLimited" } }
+    ))))
 
   it.effect("a Retry-After above the cap (default 60 s) is not retried: the RateLimited error comes at once", () =>
     Effect.gen(function*() {
@@ -501,6 +551,18 @@ describe("decode failures", () => {
       TestHttpClient.json(200, run("completed", { tool_calls: [{ id: "tc_1", name: 5, status: "completed" }] }))
     ))))
 
+  it.effect("a transcript whose session lacks its id names session.id", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(getSession)
+      assert.strictEqual(error._tag, "DecodeError")
+      if (error._tag !== "DecodeError") return
+      assert.strictEqual(error.path, "session.id")
+      assert.strictEqual(error.requestId, "req_test_200")
+    }).pipe(Effect.provide(noRetryLayer(() => {
+      const { id: _id, ...rest } = session()
+      return TestHttpClient.json(200, { session: rest, messages: [] })
+    }))))
+
   it.effect("a DecodeError never contains the whole body", () => {
     const marker = "BODY_MARKER_".repeat(2_000)
     return Effect.gen(function*() {
@@ -616,6 +678,22 @@ describe("the API key never leaks", () => {
       assert.notInclude(text, API_KEY)
       assert.notInclude(text, API_KEY.slice(8))
     }).pipe(Effect.provide(Layer.merge(testLayer(script(), { retry: { times: 0 } }), logs.layer)))
+  })
+
+  it.effect("not in any span: names, attributes, events or exits of the traced calls", () => {
+    const traced = recordingTracer()
+    return Effect.gen(function*() {
+      const fiber = yield* Effect.fork(failures.pipe(Effect.withTracer(traced.tracer)))
+      yield* TestClock.adjust("2 minutes")
+      yield* Fiber.join(fiber)
+      const names = traced.spans.map((span) => span.name)
+      assert.include(names, "SessionService.get")
+      assert.include(names, "AgentPlatformClient GET /sessions/{id}")
+      const dump = traced.dump()
+      assert.include(dump, "Unauthenticated")
+      assert.notInclude(dump, API_KEY)
+      assert.notInclude(dump, API_KEY.slice(8))
+    }).pipe(Effect.provide(testLayer(script(), { retry: { times: 0 } })))
   })
 
   it.effect("not in a TransportError whose underlying platform error carried the request", () =>

@@ -1,5 +1,5 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
-import { Cause, Effect, Exit, Layer, Logger, Option, Redacted } from "effect"
+import { Cause, Effect, Exit, Layer, Logger, Option, Redacted, Tracer } from "effect"
 import { readFileSync } from "node:fs"
 import { AgentPlatform, type ApiError, type ClientPolicy, TestHttpClient } from "../src/index.js"
 import { API_KEY, BASE_URL, testLayer } from "./helpers.js"
@@ -85,4 +85,66 @@ export const rawRecordingLayer = (reply: () => Response) => {
     Layer.orDie
   )
   return { raw, layer }
+}
+
+/** A tracer that keeps every span: its name, attributes, events and exit, to check what a trace would carry. */
+export const recordingTracer = () => {
+  const spans: Array<Tracer.Span & { readonly events: Array<unknown> }> = []
+  const tracer = Tracer.make({
+    span(name, parent, context, links, startTime, kind, options) {
+      const attributes = new Map<string, unknown>(Object.entries(options?.attributes ?? {}))
+      const events: Array<unknown> = []
+      const span = {
+        _tag: "Span" as const,
+        name,
+        spanId: `span_${spans.length + 1}`,
+        traceId: parent._tag === "Some" ? parent.value.traceId : `trace_${spans.length + 1}`,
+        parent,
+        context,
+        status: { _tag: "Started", startTime } as Tracer.SpanStatus,
+        attributes,
+        links: Array.from(links),
+        sampled: true,
+        kind,
+        events,
+        end(endTime: bigint, exit: Exit.Exit<unknown, unknown>) {
+          span.status = { _tag: "Ended", startTime, endTime, exit }
+        },
+        attribute(key: string, value: unknown) {
+          attributes.set(key, value)
+        },
+        event(name: string, _startTime: bigint, eventAttributes?: Record<string, unknown>) {
+          events.push([name, eventAttributes])
+        },
+        addLinks(more: ReadonlyArray<Tracer.SpanLink>) {
+          span.links.push(...more)
+        }
+      }
+      spans.push(span)
+      return span
+    },
+    context: (f) => f()
+  })
+  /** Everything the spans hold, as text. */
+  const dump = () =>
+    spans.map((span) => {
+      const exit = span.status._tag === "Ended" && Exit.isFailure(span.status.exit)
+        ? Cause.pretty(span.status.exit.cause)
+        : ""
+      return [
+        span.name,
+        ...Array.from(span.attributes, ([key, value]) => `${key}=${typeof value === "string" ? value : safeJson(value)}`),
+        safeJson(span.events),
+        exit
+      ].join("\n")
+    }).join("\n---\n")
+  return { spans, tracer, dump }
+}
+
+const safeJson = (value: unknown): string => {
+  try {
+    return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? String(v) : v)) ?? String(value)
+  } catch {
+    return String(value)
+  }
 }

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Deferred, Effect, Exit, Fiber, Stream, TestClock } from "effect"
+import { Chunk, Deferred, Effect, Exit, Fiber, Option, Stream, TestClock } from "effect"
 import { SessionService, TestHttpClient } from "../src/index.js"
 import { completedRun, event, run, session, T0, testLayer } from "./helpers.js"
 import { requests } from "./support.js"
@@ -369,6 +369,73 @@ describe("SessionService.scoped", () => {
           ? TestHttpClient.json(500, { error: "bug", code: "INTERNAL" })
           : TestHttpClient.text(502, "bad gateway")
     })))))
+
+  it.effect("a cancel answered with a body that does not decode is ignored on release", () =>
+    Effect.gen(function*() {
+      const sessions = yield* Sessions
+      const exit = yield* Effect.exit(Effect.scoped(Effect.gen(function*() {
+        const held = yield* sessions.scoped()
+        yield* held.create("one")
+        return "done"
+      })))
+      assert.deepStrictEqual(exit, Exit.succeed("done"))
+      assert.deepStrictEqual(cancelled(yield* requests), ["/v1/runs/run_1/cancel"])
+    }).pipe(Effect.provide(testLayer(platform({ cancel: () => TestHttpClient.json(200, { unexpected: true }) })))))
+
+  it.effect("a cancel that never answers holds the release no longer than the cancel timeout (default 5 s)", () =>
+    Effect.gen(function*() {
+      const sessions = yield* Sessions
+      // a daemon, so that a release that never ends fails this test instead of hanging it
+      const fiber = yield* Effect.forkDaemon(Effect.scoped(Effect.gen(function*() {
+        const held = yield* sessions.scoped()
+        yield* held.create("one")
+        return "done"
+      })))
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(cancelled(yield* requests), ["/v1/runs/run_1/cancel"])
+      yield* TestClock.adjust("4 seconds")
+      const polled = yield* Fiber.poll(fiber)
+      assert.isTrue(Option.isSome(polled), "the release should end after the cancel timeout")
+      assert.deepStrictEqual(Option.getOrThrow(polled), Exit.succeed("done"))
+    }).pipe(Effect.provide(testLayer((request) =>
+      request.path.endsWith("/cancel") ? Effect.never : platform()(request)
+    ))))
+
+  it.effect("release while createAndWait follows a 202 run cancels that run", () =>
+    Effect.gen(function*() {
+      const sessions = yield* Sessions
+      const following = yield* Deferred.make<void>()
+      const fiber = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
+        const held = yield* sessions.scoped()
+        return yield* held.createAndWait("long question")
+      })))
+      yield* TestClock.adjust("1 second")
+      yield* Deferred.succeed(following, undefined)
+      const sent = yield* requests
+      assert.deepStrictEqual(sent.map((r) => `${r.method} ${r.path}`), [
+        "POST /v1/sessions",
+        "POST /v1/sessions/sess_new/runs",
+        "GET /v1/runs/run_7/events"
+      ])
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(cancelled(yield* requests), ["/v1/runs/run_7/cancel"])
+    }).pipe(Effect.provide(testLayer((request) => {
+      if (request.path === "/v1/sessions") return TestHttpClient.json(201, session("sess_new"))
+      if (request.path.endsWith("/runs")) return TestHttpClient.json(202, run("running", {}, "run_7"))
+      if (request.path.endsWith("/events")) {
+        return TestHttpClient.sse([event(1, "run.created", { status: "queued" }, "run_7")], { end: "hang" })
+      }
+      return TestHttpClient.json(200, run("cancelled", {}, "run_7"))
+    }))))
+
+  it.effect("metadata that is not string to string is refused before any request", () =>
+    Effect.gen(function*() {
+      const sessions = yield* Sessions
+      const error = yield* Effect.flip(sessions.create({ metadata: { count: 3 } as unknown as Record<string, string> }))
+      assert.strictEqual(error._tag, "InvalidRequest")
+      assert.include(error.message, "metadata")
+      assert.strictEqual((yield* requests).length, 0)
+    }).pipe(Effect.provide(testLayer(platform()))))
 
   it.effect("a creation failure of the scoped session is the caller's error, and nothing is cancelled", () =>
     Effect.gen(function*() {

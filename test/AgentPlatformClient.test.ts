@@ -10,6 +10,7 @@ import {
   Layer,
   Option,
   Redacted,
+  Schedule,
   Schema,
   Stream,
   TestClock
@@ -254,6 +255,21 @@ describe("retries", () => {
       fixedBackoff({ base: "4 seconds" })
     ))))
 
+  it.effect("a custom retry.schedule replaces the backoff", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(Effect.flip(getSession))
+      yield* TestClock.adjust("9999 millis")
+      assert.strictEqual(yield* count, 1)
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(yield* count, 2)
+      yield* TestClock.adjust("10 minutes")
+      assert.strictEqual((yield* Fiber.join(fiber))._tag, "ServerError")
+      assert.strictEqual(yield* count, 3)
+    }).pipe(Effect.provide(testLayer(
+      () => TestHttpClient.json(500, { error: "bug", code: "INTERNAL" }),
+      { retry: { schedule: Schedule.intersect(Schedule.spaced("10 seconds"), Schedule.recurs(2)) } }
+    ))))
+
   it.effect("a custom retry.while decides what is retried", () =>
     Effect.gen(function*() {
       const fiber = yield* Effect.fork(Effect.flip(getSession))
@@ -332,6 +348,17 @@ describe("retries", () => {
       TestHttpClient.transportFailure("connection refused"),
       sessionAnswer()
     ])))))
+
+  it.effect("a body cut while it is read is a TransportError with the status and request id, and is retried", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(Effect.flip(getSession))
+      yield* TestClock.adjust("5 minutes")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "TransportError")
+      assert.strictEqual(error.status, 200)
+      assert.strictEqual(error.requestId, "req_test_sse")
+      assert.strictEqual(yield* count, 4)
+    }).pipe(Effect.provide(testLayer(() => TestHttpClient.sse(["{\"session\": {"], { end: "error" })))))
 
   it.effect("a transport failure that lasts ends as TransportError after the retries, without a status", () =>
     Effect.gen(function*() {
@@ -486,6 +513,15 @@ describe("timeouts", () => {
       assert.strictEqual((yield* Fiber.join(fiber)).session.id, "sess_1")
       assert.strictEqual(yield* count, 2)
     }).pipe(Effect.provide(testLayer(TestHttpClient.sequence([never, sessionAnswer])))))
+
+  it.effect("the request deadline covers the body: headers then a body that never ends is a Timeout", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(Effect.flip(getSession))
+      yield* TestClock.adjust("60 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag, "Timeout")
+      assert.strictEqual(error._tag === "Timeout" ? error.kind : undefined, "request")
+    }).pipe(Effect.provide(noRetryLayer(() => TestHttpClient.sse([], { end: "hang" })))))
 
   it.effect("a wait deadline is a Timeout of kind wait, not retried", () =>
     Effect.gen(function*() {
@@ -695,6 +731,23 @@ describe("the API key never leaks", () => {
       assert.notInclude(dump, API_KEY.slice(8))
     }).pipe(Effect.provide(testLayer(script(), { retry: { times: 0 } })))
   })
+
+  it.effect("not in an error whose response body echoes the key (a proxy's debug page, a careless server)", () =>
+    Effect.gen(function*() {
+      const sessions = yield* SessionService.SessionService
+      const flat = yield* Effect.flip(sessions.get("sess_1"))
+      const page = yield* Effect.flip(sessions.get("sess_1"))
+      assert.strictEqual(flat._tag, "Unauthenticated")
+      assert.strictEqual(page._tag, "ServerError")
+      for (const error of [flat, page]) {
+        assert.notInclude(error.message, API_KEY)
+        assert.notInclude(JSON.stringify(error), API_KEY)
+        assert.notInclude(String(error), API_KEY)
+      }
+    }).pipe(Effect.provide(testLayer(TestHttpClient.sequence([
+      TestHttpClient.json(401, { error: `unknown key ${API_KEY}`, code: "UNAUTHENTICATED" }),
+      TestHttpClient.text(502, `<pre>GET /v1/sessions/sess_1\nauthorization: Bearer ${API_KEY}\n</pre>`)
+    ]), { retry: { times: 0 } }))))
 
   it.effect("not in a TransportError whose underlying platform error carried the request", () =>
     Effect.gen(function*() {

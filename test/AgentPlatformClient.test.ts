@@ -293,6 +293,19 @@ describe("retries", () => {
       TestHttpClient.json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": "120" })
     ))))
 
+  it.effect("a Retry-After equal to the cap is still honoured", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(getSession)
+      yield* TestClock.adjust("59900 millis")
+      assert.strictEqual(yield* count, 1)
+      yield* TestClock.adjust("200 millis")
+      assert.strictEqual(yield* count, 2)
+      assert.strictEqual((yield* Fiber.join(fiber)).session.id, "sess_1")
+    }).pipe(Effect.provide(testLayer(TestHttpClient.sequence([
+      TestHttpClient.json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": "60" }),
+      sessionAnswer()
+    ])))))
+
   it.effect("the Retry-After cap is configurable", () =>
     Effect.gen(function*() {
       const fiber = yield* Effect.fork(Effect.flip(getSession))
@@ -442,6 +455,17 @@ describe("policy overrides", () => {
       yield* TestClock.adjust("5 minutes")
       yield* Fiber.join(outside)
       assert.strictEqual(yield* count, 2 + 4)
+    }).pipe(Effect.provide(testLayer(alwaysBusy))))
+
+  it.effect("ClientPolicy.withPolicyStream applies to every page request of a listing stream", () =>
+    Effect.gen(function*() {
+      const sessions = yield* SessionService.SessionService
+      const fiber = yield* Effect.fork(Effect.flip(Stream.runDrain(
+        sessions.listAll().pipe(ClientPolicy.withPolicyStream({ retry: { times: 0 } }))
+      )))
+      yield* TestClock.adjust("5 minutes")
+      assert.strictEqual((yield* Fiber.join(fiber))._tag, "ServerError")
+      assert.strictEqual(yield* count, 1)
     }).pipe(Effect.provide(testLayer(alwaysBusy))))
 
   it.effect("a method's timeout override beats the layer's", () =>

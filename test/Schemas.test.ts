@@ -217,6 +217,11 @@ describe("Run schema", () => {
     assert.deepStrictEqual(decoded.error, { code: "MODEL_ERROR", message: "boom" })
   })
 
+  it("an error object without a message gets a default message; a null code is dropped", () => {
+    const decoded = decodeRun(run("failed", { error: { code: null } }))
+    assert.deepStrictEqual(decoded.error, { message: "run failed" })
+  })
+
   it("error null or absent", () => {
     assert.isNull(decodeRun(run("completed", { error: null })).error)
     assert.isUndefined(decodeRun(run("completed")).error)

@@ -437,6 +437,30 @@ describe("SessionService.scoped", () => {
       assert.strictEqual((yield* requests).length, 0)
     }).pipe(Effect.provide(testLayer(platform()))))
 
+  it.effect("adopting an empty id is InvalidRequest and sends nothing", () =>
+    Effect.gen(function*() {
+      const sessions = yield* Sessions
+      const error = yield* Effect.flip(Effect.scoped(sessions.scoped({ id: "" })))
+      assert.strictEqual(error._tag, "InvalidRequest")
+      assert.strictEqual((yield* requests).length, 0)
+    }).pipe(Effect.provide(testLayer(platform()))))
+
+  it.effect("a run whose creation failed is not tracked, and its error reaches the caller", () =>
+    Effect.gen(function*() {
+      const sessions = yield* Sessions
+      const error = yield* Effect.scoped(Effect.gen(function*() {
+        const held = yield* sessions.scoped()
+        const failure = yield* Effect.flip(held.create("hi"))
+        assert.deepStrictEqual(yield* held.openRuns, [])
+        return failure
+      }))
+      assert.strictEqual(error._tag, "HostedModelUnavailable")
+      assert.deepStrictEqual(cancelled(yield* requests), [])
+    }).pipe(Effect.provide(testLayer(TestHttpClient.sequence([
+      TestHttpClient.json(201, session("sess_new")),
+      TestHttpClient.json(503, { error: "no hosted model", code: "HOSTED_MODEL_UNAVAILABLE" })
+    ])))))
+
   it.effect("a creation failure of the scoped session is the caller's error, and nothing is cancelled", () =>
     Effect.gen(function*() {
       const sessions = yield* Sessions

@@ -293,6 +293,20 @@ describe("retries", () => {
       TestHttpClient.json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": "120" })
     ))))
 
+  it.effect("a Retry-After given as an HTTP date is measured on the Effect Clock", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(getSession)
+      yield* TestClock.adjust("6900 millis")
+      assert.strictEqual(yield* count, 1)
+      yield* TestClock.adjust("200 millis")
+      assert.strictEqual(yield* count, 2)
+      assert.strictEqual((yield* Fiber.join(fiber)).session.id, "sess_1")
+    }).pipe(Effect.provide(testLayer(TestHttpClient.sequence([
+      // the TestClock starts at the epoch: this date is 7 s after it
+      TestHttpClient.json(429, { error: "slow down", code: "RATE_LIMITED" }, { "retry-after": new Date(7_000).toUTCString() }),
+      sessionAnswer()
+    ])))))
+
   it.effect("a Retry-After equal to the cap is still honoured", () =>
     Effect.gen(function*() {
       const fiber = yield* Effect.fork(getSession)

@@ -763,7 +763,10 @@ describe("the API key never leaks", () => {
       const names = traced.spans.map((span) => span.name)
       assert.include(names, "SessionService.get")
       assert.include(names, "AgentPlatformClient GET /sessions/{id}")
+      assert.include(names, "http.client GET")
       const dump = traced.dump()
+      // the platform's client records the header, redacted
+      assert.include(dump, "http.request.header.authorization=")
       assert.include(dump, "Unauthenticated")
       assert.notInclude(dump, API_KEY)
       assert.notInclude(dump, API_KEY.slice(8))

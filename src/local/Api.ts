@@ -1,0 +1,173 @@
+/**
+ * What every endpoint does alike: reading and checking a JSON body (1 MiB at most, no unknown fields),
+ * pagination parameters, POSTs under an `Idempotency-Key`, and answers.
+ *
+ * @since 0.1.0
+ */
+import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Chunk, Effect, ParseResult, Schema, Stream } from "effect"
+import { ApiFailure, CurrentWorkspace, invalidRequest } from "./Domain.js"
+import { Idempotency } from "./Idempotency.js"
+import type { Outcome } from "./Idempotency.js"
+import { Runs } from "./Runs.js"
+
+/**
+ * The largest request body: 1 MiB.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxBodyBytes = 1024 * 1024
+
+const tooLarge = () =>
+  new ApiFailure({ status: 413, code: "PAYLOAD_TOO_LARGE", message: `the request body is over ${maxBodyBytes} bytes` })
+
+/**
+ * The request body as text, refused over 1 MiB; an empty body reads as `{}`.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const rawBody = Effect.gen(function*() {
+  const request = yield* HttpServerRequest.HttpServerRequest
+  const length = Number(request.headers["content-length"] ?? "0")
+  if (Number.isFinite(length) && length > maxBodyBytes) return yield* tooLarge()
+  const buffer = yield* Effect.mapError(request.arrayBuffer, () => invalidRequest("the request body could not be read"))
+  if (buffer.byteLength > maxBodyBytes) return yield* tooLarge()
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(buffer)
+  return text.trim() === "" ? "{}" : text
+})
+
+const describe = (issue: ParseResult.ParseIssue): string =>
+  ParseResult.ArrayFormatter.formatIssueSync(issue)
+    .slice(0, 3)
+    .map((entry) => entry.path.length === 0 ? entry.message : `${entry.path.join(".")}: ${entry.message}`)
+    .join("; ")
+
+/**
+ * Parses and checks a JSON body against a schema; unknown fields are refused.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, text: string): Effect.Effect<A, ApiFailure> =>
+  Effect.suspend(() => {
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch (cause) {
+      return Effect.fail(invalidRequest(`malformed JSON: ${cause instanceof Error ? cause.message : String(cause)}`))
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return Effect.fail(invalidRequest("the body must be a JSON object"))
+    }
+    const decoded = Schema.decodeUnknownEither(schema)(value, { onExcessProperty: "error", errors: "all" })
+    return decoded._tag === "Right"
+      ? Effect.succeed(decoded.right)
+      : Effect.fail(invalidRequest(`invalid request body: ${describe(decoded.left.issue)}`))
+  })
+
+/**
+ * The query parameters of the request.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const query = Effect.map(HttpServerRequest.HttpServerRequest, (request) => new URL(request.url, "http://local").searchParams)
+
+const integer = (name: string, text: string, min: number, max: number) =>
+  /^\d+$/.test(text) && Number(text) >= min && Number(text) <= max
+    ? Effect.succeed(Number(text))
+    : Effect.fail(invalidRequest(`${name} must be a whole number from ${min} to ${max}`))
+
+/**
+ * `limit` (1..`max`) and `starting_after` (an id).
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const pageParams = (max = 100, defaultLimit = 20) =>
+  Effect.gen(function*() {
+    const params = yield* query
+    const limitText = params.get("limit")
+    const limit = limitText === null ? defaultLimit : yield* integer("limit", limitText, 1, max)
+    const startingAfter = params.get("starting_after")
+    return { limit, startingAfter: startingAfter === null || startingAfter === "" ? undefined : startingAfter }
+  })
+
+/**
+ * A sequence number parameter (`starting_after` of events, `Last-Event-ID`).
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const sequenceNumber = (name: string, text: string) => integer(name, text.trim(), 0, Number.MAX_SAFE_INTEGER)
+
+/**
+ * A JSON answer.
+ *
+ * @since 0.1.0
+ * @category responses
+ */
+export const json = (body: unknown, status = 200) => HttpServerResponse.unsafeJson(body, { status })
+
+/**
+ * A list page.
+ *
+ * @since 0.1.0
+ * @category responses
+ */
+export const list = (page: { readonly data: ReadonlyArray<unknown>; readonly has_more: boolean }) =>
+  json({ object: "list", data: page.data, has_more: page.has_more })
+
+const encoder = new TextEncoder()
+
+/**
+ * The SSE answer of a run's events after `startingAfter`.
+ *
+ * @since 0.1.0
+ * @category responses
+ */
+export const eventStream = (runId: string, startingAfter: number) =>
+  Effect.map(Runs, (runs) =>
+    HttpServerResponse.stream(
+      runs.follow(runId, startingAfter).pipe(
+        Stream.mapChunks((chunk) => Chunk.of(encoder.encode(Chunk.join(chunk, ""))))
+      ),
+      {
+        contentType: "text/event-stream",
+        headers: {
+          "cache-control": "no-cache",
+          "content-location": `/v1/runs/${runId}`,
+          "x-accel-buffering": "no"
+        }
+      }
+    ))
+
+/**
+ * A POST: reads the body, runs `handle` once per `Idempotency-Key` (replaying its first outcome after that,
+ * with `Idempotent-Replayed: true`) and answers the outcome.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const post = <E, R>(handle: (body: string) => Effect.Effect<Outcome, E, R>) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const workspace = yield* CurrentWorkspace
+    const body = yield* rawBody
+    const key = request.headers["idempotency-key"]
+    const { outcome, replayed } = key === undefined
+      ? { outcome: yield* handle(body), replayed: false }
+      : yield* (yield* Idempotency).run({
+        workspace,
+        key,
+        method: request.method,
+        path: new URL(request.url, "http://local").pathname,
+        body
+      }, handle(body))
+    const response = outcome._tag === "Json"
+      ? json(outcome.body, outcome.status)
+      : yield* eventStream(outcome.runId, 0)
+    return replayed ? HttpServerResponse.setHeader(response, "idempotent-replayed", "true") : response
+  })

@@ -26,7 +26,7 @@ import {
   SessionService,
   TestHttpClient
 } from "../src/index.js"
-import { API_KEY, BASE_URL, run, session, testLayer } from "./helpers.js"
+import { API_KEY, BASE_URL, completedRun, run, session, testLayer } from "./helpers.js"
 import {
   captureLogs,
   failureOf,
@@ -80,10 +80,12 @@ describe("headers", () => {
       yield* sessions.create()
       yield* sessions.create()
       yield* runs.create("sess_1", "hi")
+      yield* runs.createAndWait("sess_1", "hi")
+      yield* Stream.runDrain(runs.stream("sess_1", "hi"))
       yield* runs.cancel("run_1")
-      yield* actions.invoke("linear.issues.list", {}, { failedAsRecord: true }).pipe(Effect.ignore)
+      yield* actions.invoke("linear.issues.list", {}, { failedAsRecord: true })
       const sent = yield* requests
-      assert.deepStrictEqual(sent.map((r) => r.method), ["POST", "POST", "POST", "POST", "POST"])
+      assert.deepStrictEqual(sent.map((r) => r.method), ["POST", "POST", "POST", "POST", "POST", "POST", "POST"])
       const keys = sent.map((r) => r.headers["idempotency-key"])
       for (const key of keys) {
         assert.isString(key)
@@ -91,7 +93,11 @@ describe("headers", () => {
       }
       assert.strictEqual(new Set(keys).size, keys.length)
     }).pipe(Effect.provide(testLayer((request) =>
-      request.path.endsWith("/runs") || request.path.endsWith("/cancel")
+      request.path.endsWith("/runs") && (request.body as { stream?: boolean }).stream === true
+        ? TestHttpClient.sse(completedRun(), { headers: { "content-location": "/v1/runs/run_1" } })
+        : request.path.endsWith("/runs") && (request.body as { wait?: boolean }).wait === true
+        ? TestHttpClient.json(200, run("completed"))
+        : request.path.endsWith("/runs") || request.path.endsWith("/cancel")
         ? TestHttpClient.json(200, run("queued"))
         : request.path.endsWith("/action_invocations")
         ? TestHttpClient.json(200, { id: "act_inv_1", action: "linear.issues.list", status: "succeeded", result: [], created_at: "2026-03-14T20:00:00Z" })

@@ -10,6 +10,7 @@
 import { Headers, HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError, HttpClientResponse } from "@effect/platform"
 import {
+  Clock,
   Config,
   ConfigError,
   Context,
@@ -158,6 +159,12 @@ const MAX_ERROR_MESSAGE = 500
 
 /** @internal Reads the error out of a non-2xx body in any of the three accepted forms. */
 export const parseErrorBody = (text: string): { readonly message: string; readonly code?: string } => {
+  const { code, message } = parseErrorBodyUncapped(text)
+  const capped = message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE)}…` : message
+  return code === undefined ? { message: capped } : { code, message: capped }
+}
+
+const parseErrorBodyUncapped = (text: string): { readonly message: string; readonly code?: string | undefined } => {
   const fallback = text.trim().slice(0, MAX_ERROR_MESSAGE)
   let body: unknown
   try {
@@ -263,15 +270,22 @@ export const make = (
       return request
     }
 
+    // A server or proxy that echoes the key back must not put it into an error.
+    const secret = Redacted.value(options.apiKey)
+    const scrub = (text: string) => text.includes(secret) ? text.split(secret).join("<redacted>") : text
+
     const failFromResponse = (response: HttpClientResponse.HttpClientResponse, method: string, url: string) => {
       const requestId = requestIdOf(response.headers)
       return response.text.pipe(
         Effect.catchAll(() => Effect.succeed("")),
-        Effect.flatMap((text) => {
-          const { code, message } = parseErrorBody(text)
+        Effect.zip(Clock.currentTimeMillis),
+        Effect.flatMap(([text, now]) => {
+          const parsed = parseErrorBody(text)
+          const code = parsed.code
+          const message = scrub(parsed.message)
           const retryAfterSeconds = parseRetryAfter(
             Option.getOrUndefined(Headers.get(response.headers, "retry-after")),
-            Date.now()
+            now
           )
           return Effect.fail(ApiError.fromStatus({
             status: response.status,
@@ -356,7 +370,15 @@ export const make = (
                     const decoded = decode(value)
                     if (Either.isLeft(decoded)) {
                       const error = issueToDecodeError(decoded.left, subject, requestId)
-                      return Effect.fail(new ApiError.DecodeError({ ...error, status: response.status }))
+                      return Effect.fail(
+                        new ApiError.DecodeError({
+                          subject: error.subject,
+                          path: error.path,
+                          message: error.message,
+                          status: response.status,
+                          ...withRequestId(requestId)
+                        })
+                      )
                     }
                     return Effect.succeed({
                       value: decoded.right,

@@ -150,6 +150,7 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient | RunServic
       const session = params !== undefined && "id" in params
         ? (yield* get(params.id)).session
         : yield* create(params)
+      const { stream: { cancelTimeout } } = yield* client.policy()
       const open = new Set<string>()
       const settle = (run: Run.Run) =>
         Effect.sync(() => {
@@ -160,7 +161,13 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient | RunServic
       yield* Effect.addFinalizer(() =>
         Effect.forEach(
           Array.from(open),
-          (runId) => Effect.ignore(runs.cancel(runId, { policy: { retry: { times: 0 } } })),
+          (runId) =>
+            runs.cancel(runId, { policy: { retry: { times: 0 } } }).pipe(
+              // finalizers are uninterruptible: the cancel must be interruptible for its timeout to end it
+              Effect.interruptible,
+              Effect.timeout(cancelTimeout),
+              Effect.ignore
+            ),
           { concurrency: "unbounded", discard: true }
         ).pipe(Effect.withSpan("SessionService.scoped.release"))
       )

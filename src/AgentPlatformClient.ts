@@ -239,35 +239,34 @@ export const make = (
       return yield* Effect.fail(ConfigError.InvalidData(["AP_API_KEY"], "the API key must not be empty"))
     }
     const layerPolicy = ClientPolicy.merge(ClientPolicy.defaults, options.policy)
-    const httpClient = (yield* HttpClient.HttpClient).pipe(
-      HttpClient.mapRequest((request) =>
-        request.pipe(
-          HttpClientRequest.bearerToken(options.apiKey),
-          HttpClientRequest.setHeader("user-agent", userAgent)
-        )
-      )
-    )
+    const httpClient = yield* HttpClient.HttpClient
 
     const policy = (overrides?: ClientPolicy.PolicyOverrides | undefined) =>
       Effect.map(FiberRef.get(ClientPolicy.currentOverrides), (region) =>
         ClientPolicy.merge(ClientPolicy.merge(layerPolicy, region), overrides))
 
+    // The headers every request carries, built once; `Authorization` is set from the redacted key here only.
+    const baseHeaders = {
+      authorization: `Bearer ${Redacted.value(options.apiKey)}`,
+      "user-agent": userAgent
+    }
+
     const buildRequest = (spec: RequestSpec, idempotencyKey: string | undefined) => {
-      const url = baseUrl + spec.path
-      let request = spec.method === "POST" ? HttpClientRequest.post(url) : HttpClientRequest.get(url)
+      const headers: Record<string, string> = { ...baseHeaders, accept: spec.accept ?? "application/json", ...spec.headers }
+      if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey
+      let urlParams: Record<string, string> | undefined
       if (spec.query !== undefined) {
-        const params: Record<string, string> = {}
+        urlParams = {}
         for (const key in spec.query) {
           const value = spec.query[key]
-          if (value !== undefined) params[key] = String(value)
+          if (value !== undefined) urlParams[key] = String(value)
         }
-        request = HttpClientRequest.setUrlParams(request, params)
       }
-      request = HttpClientRequest.setHeader(request, "accept", spec.accept ?? "application/json")
-      if (spec.headers !== undefined) request = HttpClientRequest.setHeaders(request, spec.headers)
-      if (idempotencyKey !== undefined) request = HttpClientRequest.setHeader(request, "idempotency-key", idempotencyKey)
-      if (spec.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, spec.body)
-      return request
+      const request = HttpClientRequest.make(spec.method)(baseUrl + spec.path, {
+        headers,
+        ...(urlParams === undefined ? {} : { urlParams })
+      })
+      return spec.body === undefined ? request : HttpClientRequest.bodyUnsafeJson(request, spec.body)
     }
 
     // A server or proxy that echoes the key back must not put it into an error.
@@ -330,7 +329,19 @@ export const make = (
         ? (spec.idempotencyKey ?? globalThis.crypto.randomUUID())
         : undefined
       const request = buildRequest(spec, idempotencyKey)
-      return Effect.retry(attempt(request), ClientPolicy.retrySchedule(current.retry))
+      const once = attempt(request)
+      // The retry driver is only built once a try has failed: most calls succeed at the first.
+      return Effect.catchAll(once, (first) => {
+        let replayed = false
+        return Effect.retry(
+          Effect.suspend(() => {
+            if (replayed) return once
+            replayed = true
+            return Effect.fail(first)
+          }),
+          ClientPolicy.retrySchedule(current.retry)
+        )
+      })
     }
 
     const json = <A, I>(
@@ -392,7 +403,7 @@ export const make = (
             ),
             spec.deadline ?? "request",
             deadlineOf(spec, current)
-          )).pipe(Effect.withSpan(`AgentPlatformClient ${spec.method} ${spec.path.replace(/\/(sess|run|act_inv)_[^/]+/g, "/{id}")}`))
+          ))
       )
     }
 

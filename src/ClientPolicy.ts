@@ -143,11 +143,22 @@ const defined = <A extends object>(a: A | undefined): Partial<A> => {
  * @category combinators
  */
 export const merge = (policy: Policy, overrides: PolicyOverrides | undefined): Policy =>
-  overrides === undefined ? policy : {
+  overrides === undefined || isEmpty(overrides) ? policy : {
     retry: { ...policy.retry, ...defined(overrides.retry) },
     timeouts: { ...policy.timeouts, ...defined(overrides.timeouts) },
     stream: { ...policy.stream, ...defined(overrides.stream) }
   }
+
+const isEmpty = (overrides: PolicyOverrides | undefined): boolean => {
+  if (overrides === undefined) return true
+  for (const part of [overrides.retry, overrides.timeouts, overrides.stream]) {
+    if (part === undefined) continue
+    for (const key in part) {
+      if ((part as Record<string, unknown>)[key] !== undefined) return false
+    }
+  }
+  return true
+}
 
 const mergeOverrides = (outer: PolicyOverrides, inner: PolicyOverrides): PolicyOverrides => ({
   retry: { ...defined(outer.retry), ...defined(inner.retry) },
@@ -215,6 +226,17 @@ const retryAfterOf = (error: ApiError): number | undefined =>
  * @category constructors
  */
 export const retrySchedule = (policy: RetryPolicy): Schedule.Schedule<unknown, ApiError> => {
+  const cached = schedules.get(policy)
+  if (cached !== undefined) return cached
+  const schedule = makeRetrySchedule(policy)
+  schedules.set(policy, schedule)
+  return schedule
+}
+
+// A policy object is immutable, so its schedule is built once.
+const schedules = new WeakMap<RetryPolicy, Schedule.Schedule<unknown, ApiError>>()
+
+const makeRetrySchedule = (policy: RetryPolicy): Schedule.Schedule<unknown, ApiError> => {
   const cap = Duration.decode(policy.cap)
   const backoff = policy.schedule ??
     Schedule.exponential(policy.base).pipe(

@@ -14,6 +14,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { Context, Duration, Effect, Layer, Redacted } from "effect"
 import { createServer } from "node:http"
+import type { Server } from "node:http"
 import * as AgentPlatform from "../AgentPlatform.js"
 import type * as ClientPolicy from "../ClientPolicy.js"
 import * as Faults from "./Faults.js"
@@ -157,11 +158,17 @@ const describe = (baseUrl: string, keys: Workspaces.Keys) =>
  */
 export const layer = (options: ServeOptions = {}): Layer.Layer<LocalPlatform, HttpServerError.ServeError> => {
   const keys = options.keys ?? Workspaces.devKeys()
-  const server = NodeHttpServer.layer(() => createServer(), { port: options.port ?? 0, host: options.host ?? "127.0.0.1" })
+  let nodeServer: Server | undefined
+  const server = NodeHttpServer.layer(() => (nodeServer = createServer()), {
+    port: options.port ?? 0,
+    host: options.host ?? "127.0.0.1"
+  })
   const served = HttpServer.serve(Http.makeApp({ rateLimit: options.rateLimit }))
-  const info = Layer.effect(
+  const info = Layer.scoped(
     LocalPlatform,
     Effect.gen(function*() {
+      // open event streams would keep the server from closing: end every connection first
+      yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer?.closeAllConnections()))
       const { address } = yield* HttpServer.HttpServer
       const host = address._tag === "TcpAddress"
         ? (address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname)

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Either, Stream } from "effect"
+import { Chunk, Duration, Effect, Either, Fiber, Schema, Stream } from "effect"
 import { ActionService, Run, RunEvent, RunService, SessionService } from "../../src/index.js"
+import { Gateway } from "../../src/local/index.js"
 import { blockingModel, count, platform, raw } from "./helpers.js"
 
 const services = Effect.all({
@@ -279,4 +280,65 @@ describe("local platform endpoints, through the client over loopback", () => {
       const either = yield* Effect.either((yield* ActionService.ActionService).getInvocation("act_inv_nope"))
       assert.isTrue(Either.isLeft(either) && either.left._tag === "NotFound" && either.left.requestId?.startsWith("req_") === true)
     }).pipe(Effect.provide(platform())))
+})
+
+describe("local platform options", () => {
+  it.scopedLive("users register their own actions: in the catalog, invoked directly and by the model", () =>
+    Effect.gen(function*() {
+      const { actions, runs, sessions } = yield* services
+      const catalog = yield* actions.list()
+      const weather = catalog.find((a) => a.id === "weather.today")!
+      assert.deepStrictEqual((weather.input_schema as any).required, ["city"])
+      const invocation = yield* actions.invoke("weather.today", { city: "Oslo" })
+      assert.deepStrictEqual(invocation.result, { city: "Oslo", forecast: "snow" })
+      const session = yield* sessions.create()
+      const run = yield* runs.createAndWait(session.id, "what does weather.today city=Lima say?")
+      assert.include(Run.outputText(run), "Lima")
+      assert.strictEqual(run.tool_calls[0]!.name, "weather.today")
+    }).pipe(Effect.provide(platform({
+      actions: [
+        Gateway.action({
+          id: "weather.today",
+          name: "Today's weather",
+          description: "The forecast of a city.",
+          integration: "weather",
+          input: Schema.Struct({ city: Schema.String }),
+          handler: (input) => Effect.succeed({ city: input.city, forecast: "snow" })
+        })
+      ]
+    }))))
+
+  it.scopedLive("wait:true answers 202 with the run as it is when the wait limit passes; the client follows it", () =>
+    Effect.gen(function*() {
+      const { runs, sessions } = yield* services
+      const session = yield* sessions.create()
+      const blocked = yield* runs.create(session.id, "[block] hold")
+      const answer = yield* raw(`/sessions/${session.id}/runs`, {
+        method: "POST",
+        body: JSON.stringify({ input: [{ role: "user", content: "behind the blocked one" }], wait: true })
+      })
+      assert.strictEqual(answer.status, 202)
+      assert.strictEqual(answer.json.status, "queued")
+      const fiber = yield* Effect.fork(runs.createAndWait(session.id, "waited for"))
+      yield* runs.cancel(blocked.id)
+      const run = yield* Fiber.join(fiber)
+      assert.strictEqual(run.status, "completed")
+    }).pipe(Effect.provide(platform({ model: blockingModel, waitLimit: Duration.millis(50) }))))
+
+  it.scopedLive("a request in flight with the same Idempotency-Key waits for the first and gets its answer", () =>
+    Effect.gen(function*() {
+      const { sessions } = yield* services
+      const session = yield* sessions.create()
+      const body = JSON.stringify({ input: [{ role: "user", content: "once" }], wait: true })
+      const path = `/sessions/${session.id}/runs`
+      const [a, b] = yield* Effect.all([
+        raw(path, { method: "POST", body, headers: { "idempotency-key": "same" } }),
+        raw(path, { method: "POST", body, headers: { "idempotency-key": "same" } })
+      ], { concurrency: 2 })
+      assert.strictEqual(a.status, 200)
+      assert.strictEqual(b.status, 200)
+      assert.strictEqual(a.json.id, b.json.id)
+      assert.deepStrictEqual([a.headers.get("idempotent-replayed"), b.headers.get("idempotent-replayed")].sort(), ["true", null].sort())
+      assert.strictEqual(yield* count("runs"), 1)
+    }).pipe(Effect.provide(platform({ deltaDelay: Duration.millis(1) }))))
 })

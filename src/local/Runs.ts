@@ -527,7 +527,17 @@ export const make = (options: Options = {}) =>
           }
           while (true) {
             const seen = versionOf(runId)
+            // the status first: a terminal status is committed with its event, so if the run has ended and
+            // nothing is left after `last`, the stream is over
+            const ended = yield* Effect.map(
+              Effect.orDie(repo.findById(runId)),
+              (run) => run === undefined || isTerminalStatus(run.status)
+            )
             const rows = yield* Effect.orDie(repo.events(runId, last, 100))
+            if (rows.length === 0 && ended) {
+              done = true
+              return Chunk.empty<string>()
+            }
             if (rows.length > 0) {
               const out: Array<string> = []
               for (const row of rows) {

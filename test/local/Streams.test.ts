@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Option, Stream } from "effect"
+import { Chunk, Duration, Effect, Fiber, Option, Stream, TestClock } from "effect"
 import { RunEvent, RunService, SessionService } from "../../src/index.js"
 import { LocalPlatform } from "../../src/local/index.js"
-import { blockingModel, platform } from "./helpers.js"
+import { blockingModel, count, platform, raw } from "./helpers.js"
 
 describe("run event streams on the local platform", () => {
   it.scopedLive("cancel mid-stream: the stream ends with run.cancelled and the events before it stay", () =>
@@ -115,4 +115,35 @@ describe("run event streams on the local platform", () => {
       assert.deepStrictEqual(events.map((e) => e.sequence_number), events.map((_, i) => i + 1))
       assert.strictEqual(RunEvent.summarize(events).status, "completed")
     }).pipe(Effect.provide(platform({ faults: { stall: { afterEvents: 30, duration: Duration.seconds(30) } } }))))
+})
+
+describe("event streams at their edges", () => {
+  it.scopedLive("an SSE request after the terminal event of an ended run closes at once, empty", () =>
+    Effect.gen(function*() {
+      const sessions = yield* SessionService.SessionService
+      const runs = yield* RunService.RunService
+      const session = yield* sessions.create()
+      const run = yield* runs.createAndWait(session.id, "done")
+      const page = yield* runs.eventsPage(run.id, { limit: 1000 })
+      const answer = yield* raw(`/runs/${run.id}/events?starting_after=${page.data.length}`, {
+        headers: { accept: "text/event-stream" }
+      })
+      assert.strictEqual(answer.status, 200)
+      assert.strictEqual(answer.text, "")
+    }).pipe(Effect.provide(platform())))
+
+  it.scoped("latency on purpose delays every answer by the configured time", () =>
+    Effect.gen(function*() {
+      const sessions = yield* SessionService.SessionService
+      const fiber = yield* Effect.fork(sessions.create({ title: "late" }))
+      const sleeps = yield* Effect.repeat(
+        Effect.zipRight(Effect.yieldNow(), Effect.map(TestClock.sleeps(), Chunk.toArray)),
+        { until: (sleeps) => sleeps.includes(10_000) }
+      )
+      assert.include(sleeps, 10_000)
+      assert.strictEqual(yield* count("sessions"), 0)
+      yield* TestClock.adjust(Duration.seconds(10))
+      const session = yield* Fiber.join(fiber)
+      assert.strictEqual(session.title, "late")
+    }).pipe(Effect.provide(platform({ faults: { latency: Duration.seconds(10) } }))))
 })

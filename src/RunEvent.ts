@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Either, ParseResult, Schema } from "effect"
+import * as AST from "effect/SchemaAST"
 import { DecodeError } from "./ApiError.js"
 
 const envelope = {
@@ -18,14 +19,67 @@ const envelope = {
   created_at: Schema.String
 }
 
+/**
+ * A fast check of an event's `data`, derived from its schema: each property is a string, a string or null, or
+ * anything, required or optional. `undefined` when the schema has a property of another kind (then only the
+ * schema decodes it).
+ */
+type FastCheck = (data: Record<string, unknown>) => Record<string, unknown> | undefined
+
+const fastChecks = new Map<string, { readonly tag: string; readonly check: FastCheck | undefined }>()
+
+const isNullLiteral = (ast: AST.AST) => ast._tag === "Literal" && ast.literal === null
+
+const fieldKind = (ast: AST.AST): "string" | "string|null" | "unknown" | undefined => {
+  if (ast._tag === "StringKeyword") return "string"
+  if (ast._tag === "UnknownKeyword") return "unknown"
+  if (
+    ast._tag === "Union" && ast.types.length === 2 &&
+    ast.types.some((member) => member._tag === "StringKeyword") && ast.types.some(isNullLiteral)
+  ) return "string|null"
+  if (ast._tag === "Union" && ast.types.length === 2 && ast.types.some((member) => member._tag === "UndefinedKeyword")) {
+    return fieldKind(ast.types.find((member) => member._tag !== "UndefinedKeyword")!)
+  }
+  return undefined
+}
+
+const makeFastCheck = (schema: { readonly ast: AST.AST }): FastCheck | undefined => {
+  const ast = AST.encodedAST(schema.ast)
+  if (ast._tag !== "TypeLiteral" || ast.indexSignatures.length > 0) return undefined
+  const fields: Array<{ readonly name: string; readonly optional: boolean; readonly kind: "string" | "string|null" | "unknown" }> = []
+  for (const property of ast.propertySignatures) {
+    const kind = fieldKind(property.type)
+    if (kind === undefined || typeof property.name !== "string") return undefined
+    fields.push({ name: property.name, optional: property.isOptional, kind })
+  }
+  return (data) => {
+    const out: Record<string, unknown> = {}
+    for (const field of fields) {
+      const value = data[field.name]
+      if (value === undefined) {
+        if (!field.optional || (field.name in data && field.kind !== "unknown")) return undefined
+        continue
+      }
+      if (field.kind === "string" ? typeof value !== "string" : field.kind === "string|null" ? (value !== null && typeof value !== "string") : false) {
+        return undefined
+      }
+      out[field.name] = value
+    }
+    return out
+  }
+}
+
 const event = <Tag extends string, Type extends string, Data extends Schema.Struct.Fields>(
   tag: Tag,
   type: Type,
   data: Data
-) =>
-  Schema.Struct({ type: Schema.Literal(type), ...envelope, data: Schema.Struct(data) }).pipe(
+) => {
+  const dataSchema = Schema.Struct(data)
+  fastChecks.set(type, { tag, check: makeFastCheck(dataSchema) })
+  return Schema.Struct({ type: Schema.Literal(type), ...envelope, data: dataSchema }).pipe(
     Schema.attachPropertySignature("_tag", tag)
   )
+}
 
 /**
  * `run.created`: the run exists, `queued`.
@@ -294,6 +348,38 @@ export const issueToDecodeError = (
 }
 
 /**
+ * The common case without the schema machinery: a well-formed event whose envelope and `data` pass the checks
+ * derived from its schema is built directly, exactly as the schema would decode it. Anything else (`undefined`)
+ * goes through the schema, which also says what did not match. A test keeps the two in agreement.
+ *
+ * @internal
+ */
+export const decodeFast = (u: Record<string, unknown>, type: string): RunEvent | undefined => {
+  const { id, run_id, session_id, sequence_number, created_at } = u
+  if (
+    typeof id !== "string" || typeof run_id !== "string" || typeof created_at !== "string" ||
+    (session_id !== undefined && typeof session_id !== "string") ||
+    typeof sequence_number !== "number" || !Number.isSafeInteger(sequence_number) || sequence_number <= 0
+  ) return undefined
+  const out: Record<string, unknown> = { type, id, run_id, sequence_number, created_at }
+  if (session_id !== undefined) out.session_id = session_id
+  const known = fastChecks.get(type)
+  if (known === undefined) {
+    if (u.data !== undefined) out.data = u.data
+    out._tag = "Unknown"
+    return out as RunEvent
+  }
+  if (known.check === undefined) return undefined
+  const data = u.data
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return undefined
+  const checked = known.check(data as Record<string, unknown>)
+  if (checked === undefined) return undefined
+  out.data = checked
+  out._tag = known.tag
+  return out as RunEvent
+}
+
+/**
  * Decodes one event from its JSON value: a known type against its own schema (a malformed known event is a
  * {@link DecodeError}), any other type as {@link Unknown}.
  *
@@ -312,6 +398,8 @@ export const decode = (u: unknown, requestId?: string): Either.Either<RunEvent, 
       })
     )
   }
+  const fast = decodeFast(u as Record<string, unknown>, type)
+  if (fast !== undefined) return Either.right(fast)
   const decoder = decoders.get(type)
   const result = decoder ? decoder(u) : decodeUnknownType(u)
   return Either.isRight(result)

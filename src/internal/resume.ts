@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Cause, Duration, Effect, Exit, Option, Stream } from "effect"
+import { Cause, Chunk, Duration, Effect, Exit, Option, Stream } from "effect"
 import type * as Scope from "effect/Scope"
 import * as ApiError from "../ApiError.js"
 import type * as ClientPolicy from "../ClientPolicy.js"
@@ -64,15 +64,19 @@ export const resumable = (options: Options): Stream.Stream<RunEvent.RunEvent, Ap
         }
       )
     ).pipe(
-      Stream.filter((event) => event.sequence_number > state.lastSequenceNumber),
-      Stream.tap((event) =>
-        Effect.sync(() => {
+      // one pass over each chunk: drop what was already delivered, remember the last, stop at the terminal
+      Stream.mapChunks((chunk) => {
+        const out: Array<RunEvent.RunEvent> = []
+        for (const event of chunk) {
+          if (state.terminal || event.sequence_number <= state.lastSequenceNumber) continue
           state.lastSequenceNumber = event.sequence_number
           state.runId ??= event.run_id
           failures = 0
+          out.push(event)
           if (RunEvent.isTerminal(event)) state.terminal = true
-        })
-      ),
+        }
+        return Chunk.unsafeFromArray(out)
+      }),
       Stream.takeUntil(RunEvent.isTerminal)
     )
 

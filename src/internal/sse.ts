@@ -38,11 +38,19 @@ export const runEvents = <E, R>(
 
     const emit = (pieces: Chunk.Chunk<string>): [Array<RunEvent.RunEvent>, DecodeError | undefined] => {
       let failure: DecodeError | undefined
-      for (const piece of pieces) {
-        // the parser checks only what is still pending; a whole event inside one piece is checked below
-        if (parser.feed(piece) !== undefined) {
-          failure = tooLarge()
-          break
+      // The parser rescans its buffer from the start for every line it finds, so a large piece costs the
+      // square of its length: it is fed one line at a time, which keeps parsing linear.
+      feed: for (const piece of pieces) {
+        let start = 0
+        while (start < piece.length) {
+          const newline = piece.indexOf("\n", start)
+          const end = newline < 0 ? piece.length : newline + 1
+          // the parser checks only what is still pending; a whole event inside one piece is checked below
+          if (parser.feed(start === 0 && end === piece.length ? piece : piece.slice(start, end)) !== undefined) {
+            failure = tooLarge()
+            break feed
+          }
+          start = end
         }
       }
       const out: Array<RunEvent.RunEvent> = []

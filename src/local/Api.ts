@@ -5,11 +5,12 @@
  * @since 0.1.0
  */
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Chunk, Effect, ParseResult, Schema, Stream } from "effect"
+import type { Socket } from "node:net"
+import { Cause, Chunk, Effect, Option, ParseResult, Schema, Stream } from "effect"
 import { ApiFailure, CurrentWorkspace, invalidRequest } from "./Domain.js"
 import { Idempotency } from "./Idempotency.js"
 import type { Outcome } from "./Idempotency.js"
-import { Runs } from "./Runs.js"
+import { Runs, StreamReset } from "./Runs.js"
 
 /**
  * The largest request body: 1 MiB.
@@ -129,10 +130,37 @@ const encoder = new TextEncoder()
  * @category responses
  */
 export const eventStream = (runId: string, startingAfter: number) =>
-  Effect.map(Runs, (runs) =>
-    HttpServerResponse.stream(
+  Effect.gen(function*() {
+    const runs = yield* Runs
+    const request = yield* HttpServerRequest.HttpServerRequest
+    // a node request has a socket to break; without one (the socket-free handler) a reset is a clean close
+    const socket = (request.source as { readonly socket?: Socket } | undefined)?.socket
+    // the events already written reach the client, as they would before a real reset
+    const breakSocket = (socket: Socket) =>
+      Effect.async<void>((resume) => {
+        const destroy = () => {
+          socket.destroy()
+          resume(Effect.void)
+        }
+        // an empty write's callback runs once everything written before it has been flushed
+        if (socket.destroyed) resume(Effect.void)
+        else socket.write("", () => setImmediate(destroy))
+      })
+    const reset = (cause: Cause.Cause<never>) =>
+      Option.match(Cause.dieOption(cause), {
+        onNone: () => false,
+        onSome: (defect) => defect instanceof StreamReset
+      })
+    return HttpServerResponse.stream(
       runs.follow(runId, startingAfter).pipe(
-        Stream.mapChunks((chunk) => Chunk.of(encoder.encode(Chunk.join(chunk, ""))))
+        Stream.mapChunks((chunk) => Chunk.of(encoder.encode(Chunk.join(chunk, "")))),
+        Stream.catchAllCause((cause) =>
+          !reset(cause)
+            ? Stream.failCause(cause)
+            : socket === undefined
+            ? Stream.empty
+            : Stream.drain(Stream.fromEffect(breakSocket(socket)))
+        )
       ),
       {
         contentType: "text/event-stream",
@@ -142,7 +170,8 @@ export const eventStream = (runId: string, startingAfter: number) =>
           "x-accel-buffering": "no"
         }
       }
-    ))
+    )
+  })
 
 /**
  * A POST: reads the body, runs `handle` once per `Idempotency-Key` (replaying its first outcome after that,

@@ -40,6 +40,11 @@ export interface Options {
   readonly cutStreamAfter?: number | undefined
   /** End an SSE connection after each event with this probability. */
   readonly cutProbability?: number | undefined
+  /**
+   * How a cut ends the connection: `close` (the body ends cleanly, without a terminal event), `reset` (the
+   * connection breaks mid-body, like a reset socket), or `mixed` (either, at random). Default `close`.
+   */
+  readonly cutMode?: "close" | "reset" | "mixed" | undefined
   /** Seed of the random cuts. Default 1. */
   readonly seed?: number | undefined
   /** Failing answers, consumed in order. */
@@ -61,6 +66,8 @@ export interface Options {
 export interface StreamFaults {
   /** Whether to cut the connection after the event just sent (the count of events sent so far). */
   readonly cutAfter: (sent: number) => boolean
+  /** For a cut: whether it breaks the connection rather than ending the body. */
+  readonly reset: () => boolean
   readonly stall: { readonly afterEvents: number; readonly duration: Duration.Duration } | undefined
 }
 
@@ -83,6 +90,8 @@ export interface Service {
   readonly served: Effect.Effect<number>
   /** How many SSE connections were cut so far. */
   readonly cuts: Effect.Effect<number>
+  /** How many of the cuts broke the connection (`cutMode` `reset` or `mixed`). */
+  readonly resets: Effect.Effect<number>
 }
 
 /**
@@ -113,6 +122,7 @@ export const make = (initial: Options = {}): Effect.Effect<Service> =>
     let random = mulberry32(initial.seed ?? 1)
     let served = 0
     let cuts = 0
+    let resets = 0
     const load = (next: Options) => {
       options = next
       pending = (next.requests ?? []).map((fault) => ({ fault, left: fault.count ?? 1 }))
@@ -144,6 +154,11 @@ export const make = (initial: Options = {}): Effect.Effect<Service> =>
           if (cut) cuts += 1
           return cut
         },
+        reset: () => {
+          const reset = options.cutMode === "reset" || (options.cutMode === "mixed" && random() < 0.5)
+          if (reset) resets += 1
+          return reset
+        },
         stall: options.stall === undefined
           ? undefined
           : { afterEvents: options.stall.afterEvents, duration: Duration.decode(options.stall.duration) }
@@ -159,7 +174,8 @@ export const make = (initial: Options = {}): Effect.Effect<Service> =>
       stream,
       hostedModel: Effect.sync(() => options.hostedModel !== false),
       served: Effect.sync(() => served),
-      cuts: Effect.sync(() => cuts)
+      cuts: Effect.sync(() => cuts),
+      resets: Effect.sync(() => resets)
     })
   })
 
@@ -186,6 +202,7 @@ const parseRequestFault = (text: string): RequestFault | undefined => {
  * Faults from the environment, for `serve`:
  * - `AP_LOCAL_FAULT_CUT_AFTER=N`: cut every SSE connection after N events;
  * - `AP_LOCAL_FAULT_CUT_PROBABILITY=p`: cut after each event with probability p (`AP_LOCAL_FAULT_SEED` seeds it);
+ * - `AP_LOCAL_FAULT_CUT_MODE=close|reset|mixed`: how a cut ends the connection;
  * - `AP_LOCAL_FAULT_REQUESTS=503:2:after,429:1`: failing answers, `status:count[:after|before[:retry-after]]`;
  * - `AP_LOCAL_FAULT_LATENCY_MS=ms`;
  * - `AP_LOCAL_FAULT_STALL=events:ms`: stall every SSE connection after that many events for ms;
@@ -197,6 +214,7 @@ const parseRequestFault = (text: string): RequestFault | undefined => {
 export const config: Config.Config<Options> = Config.all({
   cutStreamAfter: Config.option(Config.integer("AP_LOCAL_FAULT_CUT_AFTER")),
   cutProbability: Config.option(Config.number("AP_LOCAL_FAULT_CUT_PROBABILITY")),
+  cutMode: Config.option(Config.literal("close", "reset", "mixed")("AP_LOCAL_FAULT_CUT_MODE")),
   seed: Config.option(Config.integer("AP_LOCAL_FAULT_SEED")),
   requests: Config.option(Config.string("AP_LOCAL_FAULT_REQUESTS")),
   latency: Config.option(Config.integer("AP_LOCAL_FAULT_LATENCY_MS")),
@@ -207,6 +225,7 @@ export const config: Config.Config<Options> = Config.all({
   return {
     cutStreamAfter: Option.getOrUndefined(env.cutStreamAfter),
     cutProbability: Option.getOrUndefined(env.cutProbability),
+    cutMode: Option.getOrUndefined(env.cutMode),
     seed: Option.getOrUndefined(env.seed),
     requests: Option.getOrElse(env.requests, () => "")
       .split(",")

@@ -98,6 +98,15 @@ export class Runs extends Context.Tag("effect-agent-platform/local/Runs")<Runs, 
 /** The run ended while the executor was still writing: it stops. */
 class RunStopped extends Data.TaggedError("RunStopped")<{}> {}
 
+/**
+ * The defect with which {@link Service.follow} ends a stream that a fault cuts by breaking the connection
+ * (`cutMode: "reset"`); the HTTP layer turns it into a reset socket.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StreamReset extends Data.TaggedError("StreamReset")<{}> {}
+
 const terminalTypes = new Set(["run.completed", "run.failed", "run.cancelled"])
 
 const toolCallJson = (row: ToolCallRow) => ({
@@ -519,7 +528,9 @@ export const make = (options: Options = {}) =>
         let sent = 0
         let done = false
         let stallNext = false
+        let resetNext = false
         const pull: Effect.Effect<Chunk.Chunk<string>, Option.Option<never>> = Effect.gen(function*() {
+          if (resetNext) return yield* Effect.die(new StreamReset())
           if (done) return yield* Effect.fail(Option.none())
           if (stallNext && streamFaults.stall !== undefined) {
             stallNext = false
@@ -544,8 +555,13 @@ export const make = (options: Options = {}) =>
                 out.push(frame(row))
                 last = row.sequence_number
                 sent += 1
-                if (terminalTypes.has(row.type) || streamFaults.cutAfter(sent)) {
+                if (terminalTypes.has(row.type)) {
                   done = true
+                  break
+                }
+                if (streamFaults.cutAfter(sent)) {
+                  done = true
+                  resetNext = streamFaults.reset()
                   break
                 }
                 if (streamFaults.stall !== undefined && sent === streamFaults.stall.afterEvents) {

@@ -51,14 +51,17 @@ describe("chaos: streams cut at random points", () => {
         { concurrency: SESSIONS }
       )
       const cuts = yield* local.faults.cuts
+      const resets = yield* local.faults.resets
       const all = outcomes.flat()
       console.log(
-        `chaos: ${all.length} streams, ${events} events, ${cuts} cuts, ${Date.now() - started} ms; ` +
+        `chaos: ${all.length} streams, ${events} events, ${cuts} cuts (${resets} of them connection resets), ${Date.now() - started} ms; ` +
           `${all.filter((s) => s === "completed").length} completed, ${all.filter((s) => s === "failed").length} failed`
       )
       assert.strictEqual(all.length, SESSIONS * RUNS_PER_SESSION)
       assert.strictEqual(all.filter((s) => s === "failed").length, SESSIONS)
       assert.isAbove(cuts, all.length)
+      assert.isAbove(resets, 0)
+      assert.isBelow(resets, cuts)
       assert.strictEqual(yield* count("runs"), SESSIONS * RUNS_PER_SESSION)
-    }).pipe(Effect.provide(platform({ faults: { cutProbability: 0.05, seed: 7 } }))), { timeout: 120_000 })
+    }).pipe(Effect.provide(platform({ faults: { cutProbability: 0.05, cutMode: "mixed", seed: 7 } }))), { timeout: 60_000 })
 })

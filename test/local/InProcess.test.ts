@@ -4,7 +4,7 @@ import { ActionService, Run, RunEvent, RunService, SessionService } from "../../
 import { LocalPlatform } from "../../src/local/index.js"
 import { keys, policy } from "./helpers.js"
 
-const InProcess = LocalPlatform.layerClientInProcess({ keys, policy, faults: { cutStreamAfter: 5 } }).pipe(Layer.orDie)
+const InProcess = LocalPlatform.layerClientInProcess({ keys, policy, faults: { cutStreamAfter: 5, cutMode: "mixed" } }).pipe(Layer.orDie)
 
 describe("the socket-free layer: requests go straight to the server's handler", () => {
   it.scopedLive("sessions, runs in three modes with cut streams, actions", () =>

@@ -147,3 +147,18 @@ describe("event streams at their edges", () => {
       assert.strictEqual(session.title, "late")
     }).pipe(Effect.provide(platform({ faults: { latency: Duration.seconds(10) } }))))
 })
+
+describe("a scoped session over the local platform", () => {
+  it.scopedLive("closing the scope cancels the runs still open on the server", () =>
+    Effect.gen(function*() {
+      const sessions = yield* SessionService.SessionService
+      const runs = yield* RunService.RunService
+      const { open, runId } = yield* Effect.scoped(Effect.gen(function*() {
+        const session = yield* sessions.scoped({ title: "scoped" })
+        const run = yield* session.create("[block] left open")
+        return { open: yield* session.openRuns, runId: run.id }
+      }))
+      assert.deepStrictEqual(open, [runId])
+      assert.strictEqual((yield* runs.get(runId)).status, "cancelled")
+    }).pipe(Effect.provide(platform({ model: blockingModel }))))
+})

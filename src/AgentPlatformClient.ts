@@ -204,6 +204,28 @@ const causeMessage = (cause: unknown): string | undefined => {
   return messages.length === 0 ? undefined : messages.join(": ")
 }
 
+/**
+ * Fails a stream with `onIdle()` when it emits nothing for `idle`. One watchdog fiber per stream wakes at the
+ * deadline and checks the time of the last chunk, so a chunk costs one clock read rather than a timer.
+ */
+const failWhenIdle = <E2>(idle: Duration.DurationInput, onIdle: () => E2) =>
+<A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | E2, R> =>
+  Stream.unwrap(Effect.map(Effect.clock, (clock) => {
+    const idleMillis = Duration.toMillis(idle)
+    let last = clock.unsafeCurrentTimeMillis()
+    const watchdog: Effect.Effect<never, E2> = Effect.suspend(() => {
+      const wait = last + idleMillis - clock.unsafeCurrentTimeMillis()
+      return wait <= 0 ? Effect.fail(onIdle()) : Effect.zipRight(Effect.sleep(Duration.millis(wait)), watchdog)
+    })
+    return self.pipe(
+      Stream.mapChunks((chunk) => {
+        last = clock.unsafeCurrentTimeMillis()
+        return chunk
+      }),
+      Stream.interruptWhen(watchdog)
+    )
+  }))
+
 const withRequestId = (requestId: string | undefined) => requestId === undefined ? {} : { requestId }
 
 const transportError = (
@@ -240,6 +262,7 @@ export const make = (
     }
     const layerPolicy = ClientPolicy.merge(ClientPolicy.defaults, options.policy)
     const httpClient = yield* HttpClient.HttpClient
+    const scopedClient = HttpClient.withScope(httpClient)
 
     const policy = (overrides?: ClientPolicy.PolicyOverrides | undefined) =>
       Effect.map(FiberRef.get(ClientPolicy.currentOverrides), (region) =>
@@ -415,7 +438,7 @@ export const make = (
             Effect.flatMap(Scope.fork(outer, ExecutionStrategy.sequential), (scope) => {
               const connect = Effect.flatMap(
                 Effect.mapError(
-                  HttpClient.withScope(httpClient).execute(request),
+                  scopedClient.execute(request),
                   (error) => transportError(spec.method, spec.path, error)
                 ),
                 (response): Effect.Effect<OpenResponse, ApiError.ApiError> => {
@@ -428,16 +451,13 @@ export const make = (
                     Stream.mapError((error) =>
                       transportError(spec.method, spec.path, error, { status: response.status, requestId })
                     ),
-                    Stream.timeoutFail(
-                      () =>
-                        new ApiError.Timeout({
-                          kind: "stream_idle",
-                          timeoutMillis: Duration.toMillis(idle),
-                          message: `the stream sent nothing for ${Duration.format(idle)}`,
-                          ...withRequestId(requestId)
-                        }),
-                      idle
-                    ),
+                    failWhenIdle(idle, () =>
+                      new ApiError.Timeout({
+                        kind: "stream_idle",
+                        timeoutMillis: Duration.toMillis(idle),
+                        message: `the stream sent nothing for ${Duration.format(idle)}`,
+                        ...withRequestId(requestId)
+                      })),
                     Stream.decodeText()
                   )
                   return Effect.succeed({

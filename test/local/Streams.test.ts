@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Fiber, Option, Stream, TestClock } from "effect"
-import { RunEvent, RunService, SessionService } from "../../src/index.js"
+import { Run, RunEvent, RunService, SessionService } from "../../src/index.js"
 import { LocalPlatform } from "../../src/local/index.js"
 import { blockingModel, count, platform, raw } from "./helpers.js"
 
@@ -161,4 +161,52 @@ describe("a scoped session over the local platform", () => {
       assert.deepStrictEqual(open, [runId])
       assert.strictEqual((yield* runs.get(runId)).status, "cancelled")
     }).pipe(Effect.provide(platform({ model: blockingModel }))))
+})
+
+describe("an event is never visible before what it describes", () => {
+  it.scopedLive("at each event of a stream, the run already shows its status, tool call and output", () =>
+    Effect.gen(function*() {
+      const sessions = yield* SessionService.SessionService
+      const runs = yield* RunService.RunService
+      const session = yield* sessions.create()
+      const checked = new Set<string>()
+      yield* runs.stream(session.id, "check linear.issues.get ENG-404 then linear.issues.list").pipe(
+        Stream.runForEach((event) =>
+          Effect.gen(function*() {
+            const run = yield* runs.get(event.run_id)
+            switch (event._tag) {
+              case "RunStarted":
+                assert.notStrictEqual(run.status, "queued")
+                break
+              case "ToolCallStarted":
+                assert.isTrue(run.tool_calls.some((call) => call.id === event.data.tool_call_id))
+                break
+              case "ToolCallCompleted":
+                assert.strictEqual(run.tool_calls.find((call) => call.id === event.data.tool_call_id)?.status, "completed")
+                break
+              case "ToolCallFailed":
+                assert.strictEqual(run.tool_calls.find((call) => call.id === event.data.tool_call_id)?.status, "failed")
+                break
+              case "MessageOutputCompleted":
+                assert.strictEqual(Run.outputText(run), event.data.text)
+                break
+              case "RunCompleted":
+                assert.strictEqual(run.status, "completed")
+                break
+              default:
+                return
+            }
+            checked.add(event._tag)
+          })
+        )
+      )
+      assert.deepStrictEqual(Array.from(checked).sort(), [
+        "MessageOutputCompleted",
+        "RunCompleted",
+        "RunStarted",
+        "ToolCallCompleted",
+        "ToolCallFailed",
+        "ToolCallStarted"
+      ])
+    }).pipe(Effect.provide(platform())))
 })

@@ -28,7 +28,7 @@ export const parseKeys = (text: string): Keys => {
     const trimmed = pair.trim()
     if (trimmed === "") continue
     const at = trimmed.lastIndexOf("=")
-    if (at <= 0 || at === trimmed.length - 1) throw new Error(`AP_LOCAL_KEYS: expected key=workspace, got ${JSON.stringify(trimmed.slice(0, 4) + "…")}`)
+    if (at <= 0 || at === trimmed.length - 1) throw new Error("expected comma-separated key=workspace pairs")
     keys[trimmed.slice(0, at).trim()] = trimmed.slice(at + 1).trim()
   }
   return keys
@@ -84,7 +84,7 @@ export const make = (keys: Keys): Service => {
         let found: { readonly key: string; readonly workspace: string } | undefined
         // every key is compared, so the time taken does not tell which one matched
         for (const entry of entries) {
-          if (timingSafeEqual(given, entry.digest) && found === undefined) found = entry
+          if (timingSafeEqual(given, entry.digest) && found === undefined) found = { key: entry.key, workspace: entry.workspace }
         }
         return found === undefined ? Effect.fail(unauthenticated("unknown API key")) : Effect.succeed(found)
       })

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Config, ConfigError, Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as Faults from "./Faults.js"
 import * as LocalPlatform from "./LocalPlatform.js"
 import * as Store from "./Store.js"
@@ -37,7 +37,17 @@ const program = Effect.gen(function*() {
     deny: Config.string("AP_LOCAL_DENY").pipe(Config.withDefault("")),
     faults: Faults.config
   })
-  const configured = Option.map(env.keys, (keys) => Workspaces.parseKeys(Redacted.value(keys)))
+  const configured = yield* Option.match(env.keys, {
+    onNone: () => Effect.succeed(Option.none<Workspaces.Keys>()),
+    onSome: (text) =>
+      Effect.try({
+        try: () => Workspaces.parseKeys(Redacted.value(text)),
+        catch: (error) => ConfigError.InvalidData(["AP_LOCAL_KEYS"], error instanceof Error ? error.message : String(error))
+      }).pipe(Effect.filterOrFail(
+        (keys) => Object.keys(keys).length > 0,
+        () => ConfigError.InvalidData(["AP_LOCAL_KEYS"], "expected at least one key=workspace pair")
+      ), Effect.map(Option.some))
+  })
   const keys = Option.getOrElse(configured, Workspaces.devKeys)
   const deny = parseDeny(env.deny)
   const platform = LocalPlatform.layer({

@@ -189,11 +189,30 @@ export const layer = (options: ServeOptions = {}): Layer.Layer<LocalPlatform, Ht
 export interface ClientOptions extends ServeOptions {
   /** The client's retry, timeout and stream policy. */
   readonly policy?: ClientPolicy.PolicyOverrides | undefined
+  /** The key the client uses. Default: the first of `keys`. */
+  readonly apiKey?: string | undefined
 }
 
-const clientFor = (policy: ClientPolicy.PolicyOverrides | undefined) =>
+const clientFor = (policy: ClientPolicy.PolicyOverrides | undefined, apiKey: string | undefined) =>
   Layer.unwrapEffect(Effect.map(LocalPlatform, (platform) =>
-    AgentPlatform.layer({ apiKey: platform.apiKey, baseUrl: platform.baseUrl, policy }))).pipe(Layer.orDie)
+    AgentPlatform.layer({
+      apiKey: apiKey === undefined ? platform.apiKey : Redacted.make(apiKey),
+      baseUrl: platform.baseUrl,
+      policy
+    }))).pipe(Layer.orDie)
+
+/**
+ * The client's services for a running local platform with another of its keys (another workspace), over
+ * `FetchHttpClient`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerClientFor = (
+  apiKey: string,
+  policy?: ClientPolicy.PolicyOverrides
+): Layer.Layer<AgentPlatform.Services, never, LocalPlatform> =>
+  clientFor(policy, apiKey).pipe(Layer.provide(FetchHttpClient.layer))
 
 /**
  * The platform on a loopback socket and the client's services pointed at it (with the first key).
@@ -204,7 +223,7 @@ const clientFor = (policy: ClientPolicy.PolicyOverrides | undefined) =>
 export const layerClient = (
   options: ClientOptions = {}
 ): Layer.Layer<AgentPlatform.Services | LocalPlatform, HttpServerError.ServeError> =>
-  clientFor(options.policy).pipe(Layer.provide(FetchHttpClient.layer), Layer.provideMerge(layer(options)))
+  clientFor(options.policy, options.apiKey).pipe(Layer.provide(FetchHttpClient.layer), Layer.provideMerge(layer(options)))
 
 /**
  * The platform and the client without a socket: the client's requests go straight to the server's handler.
@@ -226,7 +245,7 @@ export const layerClientInProcess = (
       Context.add(FetchHttpClient.Fetch, fetch)
     )
   })).pipe(Layer.provide(layerServices(options, keys)))
-  const client = clientFor(options.policy).pipe(Layer.provide(FetchHttpClient.layer))
+  const client = clientFor(options.policy, options.apiKey).pipe(Layer.provide(FetchHttpClient.layer))
   return Layer.provideMerge(client, platform).pipe(
     Layer.map((context) => Context.omit(FetchHttpClient.Fetch)(context))
   ) as Layer.Layer<AgentPlatform.Services | LocalPlatform>

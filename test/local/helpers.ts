@@ -1,6 +1,4 @@
-import { FetchHttpClient } from "@effect/platform"
-import { Duration, Effect, Layer, Redacted, Stream } from "effect"
-import { AgentPlatform } from "../../src/index.js"
+import { Duration, Effect, Layer, Stream } from "effect"
 import type { ClientPolicy } from "../../src/index.js"
 import { LocalPlatform, Model } from "../../src/local/index.js"
 
@@ -19,12 +17,7 @@ export const platform = (options: LocalPlatform.ClientOptions = {}) =>
   LocalPlatform.layerClient({ keys, policy, ...options }).pipe(Layer.orDie)
 
 /** The client's services for another key of the same running platform. */
-export const clientWithKey = (apiKey: string) =>
-  Layer.unwrapEffect(Effect.map(LocalPlatform.LocalPlatform, (local) =>
-    AgentPlatform.layer({ apiKey: Redacted.make(apiKey), baseUrl: local.baseUrl, policy }))).pipe(
-      Layer.provide(FetchHttpClient.layer),
-      Layer.orDie
-    )
+export const clientWithKey = (apiKey: string) => LocalPlatform.layerClientFor(apiKey, policy)
 
 /** A raw request to the running platform, for what the client does not show (headers, odd bodies). */
 export const raw = (

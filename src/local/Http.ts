@@ -96,6 +96,7 @@ export const makeApp = (options: { readonly rateLimit?: RateLimit | undefined } 
     const workspaces = yield* Workspaces
     const requestId = makeId("req")
     const path = pathOf(request)
+    let rateLimitHeaders: Record<string, string> | undefined
 
     const handled = Effect.gen(function*() {
       const latency = yield* faults.latency
@@ -104,6 +105,7 @@ export const makeApp = (options: { readonly rateLimit?: RateLimit | undefined } 
       if (Option.isSome(before)) return yield* faultFailure(before.value)
       const { key, workspace } = yield* workspaces.authenticate(request.headers["authorization"])
       const limited = yield* rateLimit(key)
+      rateLimitHeaders = limited.headers
       if (limited.exceeded) {
         return yield* new ApiFailure({
           status: 429,
@@ -115,7 +117,7 @@ export const makeApp = (options: { readonly rateLimit?: RateLimit | undefined } 
       const response = yield* Effect.provideService(router, CurrentWorkspace, workspace)
       const after = yield* faults.take(request.method, path, "after")
       if (Option.isSome(after)) return errorResponse(faultFailure(after.value))
-      return HttpServerResponse.setHeaders(response, limited.headers)
+      return response
     })
 
     const response = yield* handled.pipe(
@@ -137,6 +139,7 @@ export const makeApp = (options: { readonly rateLimit?: RateLimit | undefined } 
         )
       })
     )
-    return HttpServerResponse.setHeader(response, "x-request-id", requestId)
+    const withLimits = rateLimitHeaders === undefined ? response : HttpServerResponse.setHeaders(response, rateLimitHeaders)
+    return HttpServerResponse.setHeader(withLimits, "x-request-id", requestId)
   })
 }

@@ -122,7 +122,12 @@ const short = (text: string, max = 80) => {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line
 }
 
-/** Pieces of a text, word by word, that join back to exactly the text. */
+/**
+ * Pieces of a text, word by word, that join back to exactly the text.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const pieces = (text: string): Array<string> => text.split(/(?<= )/).filter((piece) => piece !== "")
 
 const labelOf = (item: unknown): string => {

@@ -14,6 +14,8 @@ export * as Gateway from "./Gateway.js"
 /** @since 0.1.0 */
 export * as Http from "./Http.js"
 /** @since 0.1.0 */
+export * as Idempotency from "./Idempotency.js"
+/** @since 0.1.0 */
 export * as LocalPlatform from "./LocalPlatform.js"
 /** @since 0.1.0 */
 export * as Model from "./Model.js"

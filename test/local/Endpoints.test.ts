@@ -342,3 +342,24 @@ describe("local platform options", () => {
       assert.strictEqual(yield* count("runs"), 1)
     }).pipe(Effect.provide(platform({ deltaDelay: Duration.millis(1) }))))
 })
+
+describe("runs of one session", () => {
+  it.scopedLive("execute one at a time, in creation order: the transcript alternates question and answer", () =>
+    Effect.gen(function*() {
+      const { runs, sessions } = yield* services
+      const session = yield* sessions.create()
+      const created = yield* Effect.forEach(["q1", "q2", "q3", "q4"], (prompt) => runs.create(session.id, prompt))
+      const last = yield* runs.createAndWait(session.id, "q5")
+      assert.strictEqual(last.status, "completed")
+      for (const run of created) assert.strictEqual((yield* runs.get(run.id)).status, "completed")
+      const transcript = yield* sessions.get(session.id)
+      assert.deepStrictEqual(
+        transcript.messages.map((m) => m.role === "user" ? m.content : "answer"),
+        ["q1", "answer", "q2", "answer", "q3", "answer", "q4", "answer", "q5", "answer"]
+      )
+      assert.deepStrictEqual(
+        transcript.messages.filter((m) => m.role === "assistant").map((m) => m.run_id),
+        [...created.map((r) => r.id), last.id]
+      )
+    }).pipe(Effect.provide(platform({ deltaDelay: Duration.millis(1) }))))
+})

@@ -5,6 +5,8 @@
  * @since 0.1.0
  */
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServerRequest } from "@effect/platform-node"
+import { IncomingMessage } from "node:http"
 import type { Socket } from "node:net"
 import { Cause, Chunk, Effect, Option, ParseResult, Schema, Stream } from "effect"
 import { ApiFailure, CurrentWorkspace, invalidRequest } from "./Domain.js"
@@ -151,8 +153,14 @@ export const eventStream = (runId: string, startingAfter: number) =>
         onNone: () => false,
         onSome: (defect) => defect instanceof StreamReset
       })
+    // send the headers (Content-Location above all) at once, even when no event is ready yet
+    const nodeResponse = request.source instanceof IncomingMessage ? NodeHttpServerRequest.toServerResponse(request) : undefined
+    const flushHeaders = Stream.drain(Stream.fromEffect(Effect.sync(() => {
+      // after writeHead, headersSent is true but the bytes wait for the first write; this sends them
+      if (nodeResponse !== undefined && !nodeResponse.writableEnded) nodeResponse.flushHeaders()
+    })))
     return HttpServerResponse.stream(
-      runs.follow(runId, startingAfter).pipe(
+      Stream.concat(flushHeaders, runs.follow(runId, startingAfter)).pipe(
         Stream.mapChunks((chunk) => Chunk.of(encoder.encode(Chunk.join(chunk, "")))),
         Stream.catchAllCause((cause) =>
           !reset(cause)

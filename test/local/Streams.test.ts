@@ -210,3 +210,27 @@ describe("an event is never visible before what it describes", () => {
       ])
     }).pipe(Effect.provide(platform())))
 })
+
+describe("event stream headers", () => {
+  it.scopedLive("an event stream answers its headers at once, before any event is ready", () =>
+    Effect.gen(function*() {
+      const sessions = yield* SessionService.SessionService
+      const runs = yield* RunService.RunService
+      const local = yield* LocalPlatform.LocalPlatform
+      const session = yield* sessions.create()
+      const run = yield* runs.create(session.id, "[block] quiet")
+      // nothing comes after event 100 for a minute (the keep-alive interval): only the headers can answer
+      const headers = yield* Effect.promise(async () => {
+        const controller = new AbortController()
+        const response = await fetch(`${local.baseUrl}/runs/${run.id}/events?starting_after=100`, {
+          headers: { authorization: `Bearer ${Object.keys(local.keys)[0]}`, accept: "text/event-stream" },
+          signal: controller.signal
+        })
+        controller.abort()
+        return response.headers
+      })
+      assert.strictEqual(headers.get("content-location"), `/v1/runs/${run.id}`)
+      assert.strictEqual(headers.get("content-type"), "text/event-stream")
+      yield* runs.cancel(run.id)
+    }).pipe(Effect.provide(platform({ model: blockingModel, keepAliveInterval: Duration.minutes(1) }))), 20_000)
+})

@@ -22,6 +22,33 @@ import { Runs, StreamReset } from "./Runs.js"
  */
 export const maxBodyBytes = 1024 * 1024
 
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+/**
+ * The deepest nesting of arrays and objects a body may have.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxDepth = 64
+
+/** The deepest nesting of arrays and objects in a JSON text (strings skipped). */
+const depthOf = (text: string): number => {
+  let depth = 0
+  let max = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // a backslash escapes the next character
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 91 || c === 123) max = Math.max(max, ++depth)
+    else if (c === 93 || c === 125) depth--
+  }
+  return max
+}
+
 const tooLarge = () =>
   new ApiFailure({ status: 413, code: "PAYLOAD_TOO_LARGE", message: `the request body is over ${maxBodyBytes} bytes` })
 
@@ -37,7 +64,12 @@ export const rawBody = Effect.gen(function*() {
   if (Number.isFinite(length) && length > maxBodyBytes) return yield* tooLarge()
   const buffer = yield* Effect.mapError(request.arrayBuffer, () => invalidRequest("the request body could not be read"))
   if (buffer.byteLength > maxBodyBytes) return yield* tooLarge()
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(buffer)
+  let text: string
+  try {
+    text = utf8.decode(buffer)
+  } catch {
+    return yield* invalidRequest("the request body is not valid UTF-8")
+  }
   return text.trim() === "" ? "{}" : text
 })
 
@@ -55,6 +87,9 @@ const describe = (issue: ParseResult.ParseIssue): string =>
  */
 export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, text: string): Effect.Effect<A, ApiFailure> =>
   Effect.suspend(() => {
+    if (depthOf(text) > maxDepth) {
+      return Effect.fail(invalidRequest(`the body nests arrays and objects more than ${maxDepth} levels deep`))
+    }
     let value: unknown
     try {
       value = JSON.parse(text)

@@ -7,7 +7,7 @@
 import { Context, Data, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import { RunInput } from "../RunInput.js"
-import { Metadata } from "../Session.js"
+import { CreateSessionParams, Metadata } from "../Session.js"
 
 /**
  * A contract error: its status, `code` and message become `{"error": "...", "code": "..."}`.
@@ -73,6 +73,20 @@ export const makeId = (prefix: string): string => `${prefix}_${randomBytes(12).t
  * @category constructors
  */
 export const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, "Z")
+
+/**
+ * The body of `POST /sessions`: the client's schema, with the title's 256 characters counted as characters
+ * (code points), not UTF-16 code units.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CreateSessionBody = Schema.Struct({
+  ...CreateSessionParams.fields,
+  title: Schema.optional(Schema.String.pipe(Schema.filter((title) => Array.from(title).length <= 256, {
+    message: () => "title must be at most 256 characters"
+  })))
+})
 
 /**
  * The body of `POST /sessions/{id}/runs`: the client's run input, plus the modes.

@@ -82,7 +82,7 @@ export const make = Effect.gen(function*() {
         id: makeId("sess"),
         workspace,
         status: "active",
-        title: params.title ?? null,
+        title: params.title ?? "",
         metadata: JSON.stringify(params.metadata ?? {}),
         created_at: at,
         updated_at: at

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { SessionService } from "../../src/index.js"
-import { count, platform, raw } from "./helpers.js"
+import { LocalPlatform } from "../../src/local/index.js"
+import { count, KEY_A, platform, raw } from "./helpers.js"
 
 describe("bad input gets the contract's error and changes nothing", () => {
   it.scopedLive("odd bodies, parameters and headers on every endpoint are 4xx with a code, never 500", () =>
@@ -58,5 +59,35 @@ describe("bad input gets the contract's error and changes nothing", () => {
         before
       )
       assert.strictEqual(yield* count("invocations"), 0)
+    }).pipe(Effect.provide(platform())))
+})
+
+describe("bodies at the edges", () => {
+  it.scopedLive("deep nesting and invalid UTF-8 are 400; titles count characters; a title defaults to a string", () =>
+    Effect.gen(function*() {
+      const nested = "[".repeat(3000) + "]".repeat(3000)
+      const deep = yield* raw("/sessions", { method: "POST", body: `{"title":${nested}}` })
+      assert.strictEqual(deep.status, 400)
+      assert.strictEqual(deep.json.code, "INVALID_REQUEST")
+      const local = yield* LocalPlatform.LocalPlatform
+      const invalid = yield* Effect.promise(async () => {
+        const body = Buffer.concat([Buffer.from("{\"title\":\""), Buffer.from([0xff, 0xfe]), Buffer.from("\"}")])
+        const response = await fetch(`${local.baseUrl}/sessions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${KEY_A}`, "content-type": "application/json" },
+          body
+        })
+        return { status: response.status, json: await response.json() as any }
+      })
+      assert.strictEqual(invalid.status, 400)
+      assert.strictEqual(invalid.json.code, "INVALID_REQUEST")
+      assert.strictEqual(yield* count("sessions"), 0)
+
+      const emoji = yield* raw("/sessions", { method: "POST", body: JSON.stringify({ title: "😀".repeat(256) }) })
+      assert.strictEqual(emoji.status, 201)
+      const tooLong = yield* raw("/sessions", { method: "POST", body: JSON.stringify({ title: "😀".repeat(257) }) })
+      assert.strictEqual(tooLong.status, 400)
+      const untitled = yield* raw("/sessions", { method: "POST", body: "{}" })
+      assert.strictEqual(untitled.json.title, "")
     }).pipe(Effect.provide(platform())))
 })

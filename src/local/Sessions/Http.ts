@@ -5,9 +5,8 @@
  */
 import { HttpRouter } from "@effect/platform"
 import { Effect } from "effect"
-import { CreateSessionParams } from "../../Session.js"
 import * as Api from "../Api.js"
-import { CurrentWorkspace } from "../Domain.js"
+import { CreateSessionBody, CurrentWorkspace } from "../Domain.js"
 import { Sessions } from "../Sessions.js"
 
 const idParam = Effect.map(HttpRouter.params, (params) => params.id ?? "")
@@ -21,7 +20,7 @@ export const router = HttpRouter.empty.pipe(
     "/v1/sessions",
     Api.post((body) =>
       Effect.gen(function*() {
-        const params = yield* Api.decodeBody(CreateSessionParams, body)
+        const params = yield* Api.decodeBody(CreateSessionBody, body)
         const session = yield* (yield* Sessions).create(yield* CurrentWorkspace, params)
         return { _tag: "Json", status: 201, body: session } as const
       })

@@ -53,8 +53,10 @@ export interface Options {
   readonly latency?: Duration.DurationInput | undefined
   /** After `afterEvents` events of an SSE connection, send nothing (not even a keep-alive) for `duration`. */
   readonly stall?: { readonly afterEvents: number; readonly duration: Duration.DurationInput } | undefined
-  /** `false`: the workspace has no hosted model (`503 HOSTED_MODEL_UNAVAILABLE`). Default true. */
+  /** `false`: no workspace has a hosted model (`503 HOSTED_MODEL_UNAVAILABLE`). Default true. */
   readonly hostedModel?: boolean | undefined
+  /** Workspaces that have no hosted model, while the others have one. */
+  readonly noHostedModel?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -85,7 +87,8 @@ export interface Service {
   readonly take: (method: string, path: string, phase: "before" | "after") => Effect.Effect<Option.Option<RequestFault>>
   readonly latency: Effect.Effect<Duration.Duration>
   readonly stream: Effect.Effect<StreamFaults>
-  readonly hostedModel: Effect.Effect<boolean>
+  /** Whether a workspace has a hosted model. */
+  readonly hostedModel: (workspace: string) => Effect.Effect<boolean>
   /** How many failing answers were served so far. */
   readonly served: Effect.Effect<number>
   /** How many SSE connections were cut so far. */
@@ -172,7 +175,8 @@ export const make = (initial: Options = {}): Effect.Effect<Service> =>
       take,
       latency: Effect.sync(() => Duration.decode(options.latency ?? 0)),
       stream,
-      hostedModel: Effect.sync(() => options.hostedModel !== false),
+      hostedModel: (workspace) =>
+        Effect.sync(() => options.hostedModel !== false && options.noHostedModel?.includes(workspace) !== true),
       served: Effect.sync(() => served),
       cuts: Effect.sync(() => cuts),
       resets: Effect.sync(() => resets)
@@ -206,7 +210,8 @@ const parseRequestFault = (text: string): RequestFault | undefined => {
  * - `AP_LOCAL_FAULT_REQUESTS=503:2:after,429:1`: failing answers, `status:count[:after|before[:retry-after]]`;
  * - `AP_LOCAL_FAULT_LATENCY_MS=ms`;
  * - `AP_LOCAL_FAULT_STALL=events:ms`: stall every SSE connection after that many events for ms;
- * - `AP_LOCAL_HOSTED_MODEL=off`: no hosted model.
+ * - `AP_LOCAL_HOSTED_MODEL=off`: no hosted model;
+ * - `AP_LOCAL_NO_HOSTED_MODEL=ws_a,ws_b`: these workspaces have no hosted model.
  *
  * @since 0.1.0
  * @category config
@@ -219,7 +224,8 @@ export const config: Config.Config<Options> = Config.all({
   requests: Config.option(Config.string("AP_LOCAL_FAULT_REQUESTS")),
   latency: Config.option(Config.integer("AP_LOCAL_FAULT_LATENCY_MS")),
   stall: Config.option(Config.string("AP_LOCAL_FAULT_STALL")),
-  hostedModel: Config.option(Config.string("AP_LOCAL_HOSTED_MODEL"))
+  hostedModel: Config.option(Config.string("AP_LOCAL_HOSTED_MODEL")),
+  noHostedModel: Config.option(Config.string("AP_LOCAL_NO_HOSTED_MODEL"))
 }).pipe(Config.map((env): Options => {
   const stall = Option.getOrUndefined(env.stall)?.split(":")
   return {
@@ -235,6 +241,7 @@ export const config: Config.Config<Options> = Config.all({
     stall: stall === undefined || stall.length !== 2
       ? undefined
       : { afterEvents: Number(stall[0]), duration: Duration.millis(Number(stall[1])) },
-    hostedModel: Option.match(env.hostedModel, { onNone: () => true, onSome: (value) => !/^(off|false|0|no)$/i.test(value) })
+    hostedModel: Option.match(env.hostedModel, { onNone: () => true, onSome: (value) => !/^(off|false|0|no)$/i.test(value) }),
+    noHostedModel: Option.getOrElse(env.noHostedModel, () => "").split(",").map((w) => w.trim()).filter((w) => w !== "")
   }
 }))

@@ -424,7 +424,7 @@ export const make = (options: Options = {}) =>
     const create = (workspace: string, sessionId: string, body: CreateRunBody) =>
       Effect.gen(function*() {
         const session = yield* sessions.find(workspace, sessionId)
-        if (!(yield* faults.hostedModel)) return yield* hostedModelUnavailable()
+        if (!(yield* faults.hostedModel(workspace))) return yield* hostedModelUnavailable()
         const at = now()
         const row = {
           id: makeId("run"),

@@ -76,7 +76,7 @@ export const make = Effect.gen(function*() {
 
   const create = (workspace: string, params: CreateSessionParams) =>
     Effect.gen(function*() {
-      if (!(yield* faults.hostedModel)) return yield* hostedModelUnavailable()
+      if (!(yield* faults.hostedModel(workspace))) return yield* hostedModelUnavailable()
       const at = now()
       const row = {
         id: makeId("sess"),

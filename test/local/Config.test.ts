@@ -38,7 +38,8 @@ describe("settings of the local platform", () => {
         ["AP_LOCAL_FAULT_REQUESTS", "503:2:after,429:1:before:5,418"],
         ["AP_LOCAL_FAULT_LATENCY_MS", "30"],
         ["AP_LOCAL_FAULT_STALL", "3:1000"],
-        ["AP_LOCAL_HOSTED_MODEL", "off"]
+        ["AP_LOCAL_HOSTED_MODEL", "off"],
+        ["AP_LOCAL_NO_HOSTED_MODEL", "ws_a, ws_b"]
       ]))))
       assert.strictEqual(options.cutStreamAfter, 5)
       assert.strictEqual(options.cutProbability, 0.25)
@@ -51,6 +52,7 @@ describe("settings of the local platform", () => {
       assert.isTrue(Duration.equals(Duration.decode(options.latency!), Duration.millis(30)))
       assert.strictEqual(options.stall!.afterEvents, 3)
       assert.isFalse(options.hostedModel)
+      assert.deepStrictEqual(options.noHostedModel, ["ws_a", "ws_b"])
       const none = yield* Faults.config.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map())))
       assert.isTrue(none.hostedModel)
       assert.deepStrictEqual(none.requests, [])

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Fiber, Stream, TestClock } from "effect"
 import { Run, RunEvent, RunService, SessionService } from "../../src/index.js"
 import { LocalPlatform } from "../../src/local/index.js"
-import { count, platform, raw } from "./helpers.js"
+import { clientWithKey, count, KEY_B, platform, raw } from "./helpers.js"
 
 const faults = Effect.map(LocalPlatform.LocalPlatform, (local) => local.faults)
 
@@ -117,6 +117,17 @@ describe("faults on purpose, and what the client makes of them", () => {
       assert.strictEqual(runError._tag, "HostedModelUnavailable")
       assert.strictEqual(yield* count("runs"), 0)
     }).pipe(Effect.provide(platform({ faults: { hostedModel: false } }))))
+
+  it.scopedLive("a workspace without a hosted model, beside one that has it", () =>
+    Effect.gen(function*() {
+      const sessions = yield* SessionService.SessionService
+      const session = yield* sessions.create()
+      assert.match(session.id, /^sess_/)
+      const error = yield* Effect.flip(
+        Effect.flatMap(SessionService.SessionService, (other) => other.create()).pipe(Effect.provide(clientWithKey(KEY_B)))
+      )
+      assert.strictEqual(error._tag, "HostedModelUnavailable")
+    }).pipe(Effect.provide(platform({ faults: { noHostedModel: ["ws_bravo"] } }))))
 
   it.scopedLive("a stream cut after every 3 events is resumed by the client to the end, each event once", () =>
     Effect.gen(function*() {

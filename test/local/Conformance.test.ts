@@ -42,7 +42,7 @@ beforeAll(async () => {
   const started = await Promise.allSettled([
     startServer({ AP_LOCAL_KEYS: KEYS, AP_LOCAL_DENY: `ws_bravo=${DENIED}` }),
     startServer({ AP_LOCAL_KEYS: KEYS, AP_LOCAL_DELTA_DELAY_MS: "10", AP_LOCAL_WAIT_LIMIT_MS: "150" }),
-    startServer({ AP_LOCAL_KEYS: KEYS, AP_LOCAL_HOSTED_MODEL: "off", AP_LOCAL_FAULT_REQUESTS: "429:1:before:7" })
+    startServer({ AP_LOCAL_KEYS: KEYS, AP_LOCAL_HOSTED_MODEL: "off", AP_LOCAL_FAULT_REQUESTS: "429:1:before:7,503:1:before:2,500:1:before,503:1:after" })
   ])
   const servers = started.map((result) => result.status === "fulfilled" ? result.value : undefined)
   ;[main, slow, faulty] = servers as [Server, Server, Server]
@@ -97,6 +97,8 @@ const assertRun = (run: any, sessionId?: string) => {
   assertTimestamp(run.updated_at, "run.updated_at")
   if (run.completed_at !== undefined) assertTimestamp(run.completed_at, "run.completed_at")
   if (TERMINAL_STATUSES.has(run.status)) assertTimestamp(run.completed_at, "completed_at of a terminal run")
+  assert.ok(run.updated_at >= run.created_at, "updated_at is not before created_at")
+  if (run.completed_at !== undefined) assert.ok(run.completed_at >= run.created_at, "completed_at is not before created_at")
   assert.ok(Array.isArray(run.output), "output is an array")
   for (const item of run.output) {
     assert.strictEqual(item.type, "message")
@@ -143,6 +145,7 @@ const assertLog = (events: ReadonlyArray<any>, runId: string, sessionId: string)
   events.forEach((event, i) => {
     assertEnvelope(event, runId, sessionId)
     assert.strictEqual(event.sequence_number, i + 1, "sequence numbers start at 1 and rise by 1")
+    if (i > 0) assert.ok(event.created_at >= events[i - 1].created_at, "events are not numbered against time")
   })
   assert.strictEqual(events[0].type, "run.created")
   assert.deepStrictEqual(events[0].data, { status: "queued" })
@@ -332,15 +335,27 @@ describe("2/3. errors, limits, rate limits, hosted model", () => {
     assert.strictEqual(accepted.status, 201, accepted.text.slice(0, 200))
   })
 
-  it("429 RATE_LIMITED carries Retry-After in integer seconds (faulty server, its first request)", async () => {
-    const answer = await faultyA.get("/actions")
-    assertError(answer, 429, "RATE_LIMITED")
-    assert.match(answer.headers.get("retry-after") ?? "", /^\d+$/, "Retry-After in integer seconds")
-  })
-
-  it("503 HOSTED_MODEL_UNAVAILABLE when the workspace has no hosted model (session creation)", async () => {
-    const answer = await faultyA.post("/sessions", { title: "no model" })
-    assertError(answer, 503, "HOSTED_MODEL_UNAVAILABLE")
+  it("faulty server, in order: 429 RATE_LIMITED with Retry-After, 503 UNAVAILABLE, 500 INTERNAL, a retry after a committed 503 replays, 503 HOSTED_MODEL_UNAVAILABLE", async () => {
+    const limited = await faultyA.get("/actions")
+    assertError(limited, 429, "RATE_LIMITED")
+    assert.strictEqual(limited.headers.get("retry-after"), "7", "Retry-After in integer seconds")
+    const unavailable = await faultyA.get("/actions")
+    assertError(unavailable, 503, "UNAVAILABLE")
+    const retryAfter = unavailable.headers.get("retry-after")
+    if (retryAfter !== null) assert.match(retryAfter, /^\d+$/)
+    assertError(await faultyA.get("/actions"), 500, "INTERNAL")
+    // the next answer is a 503 after the write committed: the retry with the same key gets the invocation, once
+    const key = `conf-after-commit-${Date.now()}`
+    const body = { action: "slack.channels.list", input: {} }
+    assertError(await faultyA.post("/action_invocations", body, { headers: { "idempotency-key": key } }), 503, "UNAVAILABLE", "after commit")
+    const retried = await faultyA.post("/action_invocations", body, { headers: { "idempotency-key": key } })
+    assert.strictEqual(retried.status, 200, retried.text)
+    assert.strictEqual(retried.headers.get("idempotent-replayed"), "true")
+    const trail = await faultyA.get("/action_invocations?limit=100")
+    assert.deepStrictEqual(trail.json.data.map((record: any) => record.id), [retried.json.id], "exactly one invocation")
+    // the hosted model is off
+    assertError(await faultyA.post("/sessions", { title: "no model" }), 503, "HOSTED_MODEL_UNAVAILABLE")
+    assert.deepStrictEqual((await faultyA.get("/sessions")).json.data, [], "no session was created")
   })
 })
 
@@ -683,6 +698,39 @@ describe("5. cancel", () => {
   })
 })
 
+describe("6. run events: the log holds under concurrency", () => {
+  it("runs cancelled at arbitrary moments across sessions: every log is 1..n with exactly one terminal event, last", async () => {
+    const created: Array<{ readonly runId: string; readonly sessionId: string }> = []
+    await Promise.all(Array.from({ length: 12 }, async (_, i) => {
+      const sessionId = await newSession(A, { title: `race ${i}` })
+      const runs = []
+      for (let j = 0; j < 3; j++) {
+        const answer = await A.post(`/sessions/${sessionId}/runs`, { input: input(j === 1 ? "use slack.channels.list now" : `race ${i} ${j}`) })
+        assert.strictEqual(answer.status, 202)
+        runs.push(answer.json.id as string)
+        created.push({ runId: answer.json.id, sessionId })
+      }
+      // cancel the first and the last at once, while the session's worker may be anywhere
+      const cancels = await Promise.all([runs[0]!, runs[2]!].map((id) => A.post(`/runs/${id}/cancel`)))
+      for (const answer of cancels) {
+        assert.ok(answer.status === 200 || answer.status === 409, `cancel answered ${answer.status}`)
+        if (answer.status === 200) assert.strictEqual(answer.json.status, "cancelled")
+        else assert.strictEqual(answer.json.code, "RUN_ALREADY_TERMINAL")
+      }
+    }))
+    for (const { runId, sessionId } of created) {
+      const run = await pollUntil(`${runId} to end`, async () => {
+        const answer = await A.get(`/runs/${runId}`)
+        return TERMINAL_STATUSES.has(answer.json.status) ? answer.json : undefined
+      })
+      const events = await eventsOf(A, runId)
+      assertLog(events, runId, sessionId)
+      const terminal = events[events.length - 1].type
+      assert.strictEqual(terminal, `run.${run.status}`, "the terminal event matches the run's status")
+    }
+  })
+})
+
 describe("6. run events: the twelve types", () => {
   it("a prompt naming a catalog action: tool call events, deltas adding up to the completed message", async () => {
     const sessionId = await newSession(A)
@@ -864,11 +912,12 @@ describe("7. event delivery", () => {
   it("live: a stream opened on a new run replays then follows to the terminal event (slow server)", async () => {
     const session = await newSession(slowA)
     const created = (await slowA.post(`/sessions/${session}/runs`, { input: input(words(10)) })).json
-    const live = await sse(slowA, `/runs/${created.id}/events`)
-    assertFrames(live.answer, live.parsed)
-    assertLog(live.events, created.id, session)
-    assert.strictEqual(live.events[live.events.length - 1].type, "run.completed")
-    assert.deepStrictEqual(live.events, await eventsOf(slowA, created.id))
+    const [live, ...others] = await Promise.all([0, 1, 2].map(() => sse(slowA, `/runs/${created.id}/events`)))
+    assertFrames(live!.answer, live!.parsed)
+    for (const other of others) assert.deepStrictEqual(other.events, live!.events, "every follower gets the same events")
+    assertLog(live!.events, created.id, session)
+    assert.strictEqual(live!.events[live!.events.length - 1].type, "run.completed")
+    assert.deepStrictEqual(live!.events, await eventsOf(slowA, created.id))
     // resuming mid-run with Last-Event-ID
     const next = (await slowA.post(`/sessions/${session}/runs`, { input: input(words(10)) })).json
     await pollUntil("a few events", async () => (await eventsOf(slowA, next.id)).length >= 4 ? true : undefined)

@@ -3,7 +3,7 @@
  * plain `fetch` requests, and an SSE parser. Nothing here imports the project: the run checks the server alone.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
 import { assert } from "vitest"
@@ -206,8 +206,15 @@ export const parseSse = (text: string): ParsedSse => {
   return { frames, comments, retry, otherFields }
 }
 
-export const fixture = (name: string): string =>
-  readFileSync(fileURLToPath(new URL(`../../../shared/fixtures/docs/${name}`, import.meta.url)), "utf8")
+/**
+ * A documented example: the repository's copy (`test/fixtures/docs`, identical to `../shared/fixtures/docs`), or
+ * the shared one when the copy is missing.
+ */
+export const fixture = (name: string): string => {
+  const copy = new URL(`../fixtures/docs/${name}`, import.meta.url)
+  const shared = new URL(`../../../shared/fixtures/docs/${name}`, import.meta.url)
+  return readFileSync(fileURLToPath(existsSync(copy) ? copy : shared), "utf8")
+}
 
 export const fixtureJson = (name: string): any => JSON.parse(fixture(name))
 

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, Schema } from "effect"
+import { Context, Data, Effect, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import { RunInput } from "../RunInput.js"
 import { CreateSessionParams, Metadata } from "../Session.js"
@@ -45,6 +45,18 @@ export const hostedModelUnavailable = () =>
     code: "HOSTED_MODEL_UNAVAILABLE",
     message: "this workspace has no hosted model configured"
   })
+
+/**
+ * A service method wrapped in a span of the given name, as the client's methods are.
+ *
+ * @since 0.1.0
+ * @category tracing
+ */
+export const traced = <Args extends ReadonlyArray<any>, A, E, R>(
+  name: string,
+  f: (...args: Args) => Effect.Effect<A, E, R>
+) =>
+(...args: Args): Effect.Effect<A, E, R> => Effect.withSpan(f(...args), name)
 
 /**
  * The workspace of the key that made the current request.

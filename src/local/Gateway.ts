@@ -8,7 +8,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Context, Data, Effect, JSONSchema, Layer, ParseResult, Schema } from "effect"
-import { ApiFailure, invalidRequest, makeId, notFound, now } from "./Domain.js"
+import { ApiFailure, invalidRequest, makeId, notFound, now, traced } from "./Domain.js"
 
 /**
  * A provider failure: the invocation is recorded `failed` with this message.
@@ -370,7 +370,13 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, SqlCl
         return toJson(row)
       }).pipe(Effect.catchTag("SqlError", Effect.die))
 
-    return Gateway.of({ catalog, has: (id) => definitions.has(id), invoke, list, get })
+    return Gateway.of({
+      catalog,
+      has: (id) => definitions.has(id),
+      invoke: traced("LocalPlatform.Gateway.invoke", invoke),
+      list: traced("LocalPlatform.Gateway.list", list),
+      get: traced("LocalPlatform.Gateway.get", get)
+    })
   })
 
 /**

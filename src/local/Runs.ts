@@ -28,7 +28,7 @@ import {
 import { isTerminalStatus } from "../Run.js"
 import type { RunInput } from "../RunInput.js"
 import type { CreateRunBody } from "./Domain.js"
-import { ApiFailure, hostedModelUnavailable, inputText, invalidRequest, makeId, notFound, now } from "./Domain.js"
+import { ApiFailure, hostedModelUnavailable, inputText, invalidRequest, makeId, notFound, now, traced } from "./Domain.js"
 import { Faults } from "./Faults.js"
 import { Gateway } from "./Gateway.js"
 import { Model, ModelError } from "./Model.js"
@@ -596,7 +596,15 @@ export const make = (options: Options = {}) =>
     const queued = yield* Effect.orDie(repo.withStatus("queued"))
     for (const sessionId of new Set(queued.map((run) => run.session_id))) yield* kick(sessionId)
 
-    return Runs.of({ create, get, list, cancel, awaitTerminal, eventsPage, follow })
+    return Runs.of({
+      create: traced("LocalPlatform.Runs.create", create),
+      get: traced("LocalPlatform.Runs.get", get),
+      list: traced("LocalPlatform.Runs.list", list),
+      cancel: traced("LocalPlatform.Runs.cancel", cancel),
+      awaitTerminal: traced("LocalPlatform.Runs.awaitTerminal", awaitTerminal),
+      eventsPage: traced("LocalPlatform.Runs.eventsPage", eventsPage),
+      follow
+    })
   })
 
 /**

@@ -5,7 +5,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import type { CreateSessionParams } from "../Session.js"
-import { ApiFailure, hostedModelUnavailable, invalidRequest, makeId, notFound, now } from "./Domain.js"
+import { ApiFailure, hostedModelUnavailable, invalidRequest, makeId, notFound, now, traced } from "./Domain.js"
 import { Faults } from "./Faults.js"
 import { SessionsRepo } from "./Sessions/Repo.js"
 import type { SessionRow } from "./Sessions/Repo.js"
@@ -124,10 +124,10 @@ export const make = Effect.gen(function*() {
     Effect.catchIf(effect, (error): error is Exclude<E, ApiFailure> => !(error instanceof ApiFailure), Effect.die) as Effect.Effect<A, Extract<E, ApiFailure>>
 
   return Sessions.of({
-    create: (workspace, params) => orDie(create(workspace, params)),
+    create: traced("LocalPlatform.Sessions.create", (workspace, params) => orDie(create(workspace, params))),
     find: (workspace, id) => orDie(find(workspace, id)),
-    get: (workspace, id) => orDie(get(workspace, id)),
-    list: (workspace, page) => orDie(list(workspace, page))
+    get: traced("LocalPlatform.Sessions.get", (workspace, id) => orDie(get(workspace, id))),
+    list: traced("LocalPlatform.Sessions.list", (workspace, page) => orDie(list(workspace, page)))
   })
 })
 

@@ -284,6 +284,31 @@ describe("2/3. errors, limits, rate limits, hosted model", () => {
     }
   })
 
+  it("a deeply nested value of the wrong type is 400, not 500; a body that is not UTF-8 is 400", async () => {
+    const depth = 3000
+    const nested = "[".repeat(depth) + "]".repeat(depth)
+    const sessionId = await newSession(A)
+    const cases: Array<[string, string]> = [
+      ["/sessions", `{"title":${nested}}`],
+      ["/sessions", `{"metadata":{"a":${"{\"a\":".repeat(depth)}1${"}".repeat(depth)}}}`],
+      [`/sessions/${sessionId}/runs`, `{"input":${nested}}`],
+      ["/action_invocations", `{"action":"linear.issues.list","input":{"team":${nested}}}`]
+    ]
+    for (const [path, body] of cases) assertError(await A.post(path, body), 400, "INVALID_REQUEST", `${path} nested ${depth} deep`)
+    const bytes = Buffer.concat([Buffer.from("{\"title\":\"not utf-8 "), Buffer.from([0xff, 0xfe]), Buffer.from("\"}")])
+    const response = await fetch(main.baseUrl + "/sessions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY_A}`, "content-type": "application/json" },
+      body: bytes
+    })
+    const json = await response.json() as any
+    assert.strictEqual(response.status, 400, JSON.stringify(json))
+    assert.strictEqual(json.code, "INVALID_REQUEST")
+    assert.ok((response.headers.get("x-request-id") ?? "").length > 0)
+    const titles = (await A.get("/sessions?limit=100")).json.data.map((session: any) => session.title)
+    assert.ok(!titles.some((title: unknown) => typeof title === "string" && title.startsWith("not utf-8")), "nothing was created")
+  })
+
   it("a body over 1 MiB is 413 PAYLOAD_TOO_LARGE; one just under it is accepted", async () => {
     const sessionId = await newSession(A)
     const big = JSON.stringify({ title: "big", metadata: { big: "a".repeat(1_100_000) } })
@@ -377,13 +402,17 @@ describe("4. sessions", () => {
     assert.deepStrictEqual(withMetadata.json.metadata, { team: "support", "a b": "c" })
     const empty = await A.post("/sessions", {})
     assert.strictEqual(empty.status, 201)
-    assertSession({ ...empty.json, title: empty.json.title ?? "" })
-    assert.ok(empty.json.title === null || typeof empty.json.title === "string", "title of a session created without one")
+    assertSession(empty.json)
+    assert.strictEqual(typeof empty.json.title, "string", "a session created without a title has a string title")
     const title256 = await A.post("/sessions", { title: "x".repeat(256) })
     assert.strictEqual(title256.status, 201, "a title of 256 characters")
     assert.strictEqual(title256.json.title, "x".repeat(256))
     const title256Unicode = await A.post("/sessions", { title: "é".repeat(256) })
     assert.strictEqual(title256Unicode.status, 201, "256 characters, 512 bytes")
+    const title256Astral = await A.post("/sessions", { title: "😀".repeat(256) })
+    assert.strictEqual(title256Astral.status, 201, "256 characters outside the BMP (512 UTF-16 code units)")
+    assert.strictEqual(title256Astral.json.title, "😀".repeat(256))
+    assertError(await A.post("/sessions", { title: "😀".repeat(257) }), 400, "INVALID_REQUEST", "257 characters outside the BMP")
     for (
       const [name, body] of [
         ["title 257", { title: "x".repeat(257) }],

@@ -1144,6 +1144,66 @@ describe("8. actions", () => {
     assert.strictEqual(allowed.status, 200, allowed.text)
   })
 
+  it("every catalog action: inputs its input_schema accepts are 200, inputs it refuses are 400", async () => {
+    const catalog = (await A.get("/actions")).json.data as Array<any>
+    let checks = 0
+    for (const action of catalog) {
+      const schema = action.input_schema
+      const resolve = (property: any): any => {
+        if (typeof property?.$ref !== "string") return property
+        const name = property.$ref.replace(/^#\/\$defs\//, "")
+        const { $ref: _, ...rest } = property
+        return { ...schema.$defs?.[name], ...rest }
+      }
+      const properties: Record<string, any> = Object.fromEntries(
+        Object.entries(schema.properties ?? {}).map(([name, property]) => [name, resolve(property)])
+      )
+      const required: Array<string> = schema.required ?? []
+      const sample = (property: any): unknown => {
+        if (Array.isArray(property.enum)) return property.enum[0]
+        if (property.type === "string") return "x".repeat(Math.max(1, property.minLength ?? 1))
+        if (property.type === "integer" || property.type === "number") return property.minimum ?? 1
+        if (property.type === "boolean") return true
+        return undefined
+      }
+      const full: Record<string, unknown> = {}
+      for (const [name, property] of Object.entries(properties)) {
+        const value = sample(property)
+        if (value !== undefined) full[name] = value
+      }
+      const minimal = Object.fromEntries(required.map((name) => [name, full[name]]))
+      for (const [what, value] of [["every property", full], ["the required properties", minimal]] as const) {
+        const answer = await A.post("/action_invocations", { action: action.id, input: value })
+        assert.strictEqual(answer.status, 200, `${action.id} with ${what} ${JSON.stringify(value)}: ${answer.text}`)
+        assert.include(["succeeded", "failed"], answer.json.status)
+        checks++
+      }
+      const refused: Array<[string, Record<string, unknown>]> = []
+      for (const name of required) {
+        const { [name]: _, ...rest } = minimal
+        refused.push([`without ${name}`, rest])
+      }
+      if (schema.additionalProperties === false) refused.push(["an unknown property", { ...minimal, zz_unknown: "x" }])
+      for (const [name, property] of Object.entries(properties)) {
+        const wrong = (value: unknown, why: string) => refused.push([`${name} ${why}`, { ...minimal, [name]: value }])
+        if (property.type === "string") wrong(12345, "a number")
+        if (property.type === "integer" || property.type === "number") wrong("1", "a string")
+        if (property.type === "integer") wrong(1.5, "not an integer")
+        if (Array.isArray(property.enum)) wrong("zz-not-in-enum", "outside the enum")
+        if (typeof property.minimum === "number") wrong(property.minimum - 1, "below the minimum")
+        if (typeof property.maximum === "number") wrong(property.maximum + 1, "above the maximum")
+        if (typeof property.minLength === "number" && property.minLength > 0) wrong("", "shorter than minLength")
+        wrong(null, "null")
+        wrong({ nested: "x" }, "an object")
+      }
+      for (const [why, value] of refused) {
+        assertError(await A.post("/action_invocations", { action: action.id, input: value }), 400, "INVALID_REQUEST", `${action.id}: ${why}`)
+        checks++
+      }
+    }
+    assert.ok(checks > 20, `${checks} checks`)
+  })
+
   it("a provider failure is 200 with status failed and error, and is recorded", async () => {
     const answer = await A.post("/action_invocations", { action: "slack.messages.search", input: { query: "[fail]" } })
     assert.strictEqual(answer.status, 200)

@@ -4,6 +4,9 @@
  * a short wait limit, so that queued and running runs can be observed, cancelled and followed live) and `faulty`
  * (the hosted model off and a first answer 429).
  */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import {
   type Answer,
@@ -33,6 +36,10 @@ const SSE = { accept: "text/event-stream" }
 let main: Server
 let slow: Server
 let faulty: Server
+let durable: Server | undefined
+let restarted: Server | undefined
+const databaseDir = mkdtempSync(join(tmpdir(), "ap-conformance-"))
+const database = join(databaseDir, "local.db")
 let A: Client
 let B: Client
 let slowA: Client
@@ -41,11 +48,12 @@ let faultyA: Client
 beforeAll(async () => {
   const started = await Promise.allSettled([
     startServer({ AP_LOCAL_KEYS: KEYS, AP_LOCAL_DENY: `ws_bravo=${DENIED}` }),
-    startServer({ AP_LOCAL_KEYS: KEYS, AP_LOCAL_DELTA_DELAY_MS: "10", AP_LOCAL_WAIT_LIMIT_MS: "150" }),
-    startServer({ AP_LOCAL_KEYS: KEYS, AP_LOCAL_HOSTED_MODEL: "off", AP_LOCAL_FAULT_REQUESTS: "429:1:before:7,503:1:before:2,500:1:before,503:1:after" })
+    startServer({ AP_LOCAL_KEYS: KEYS, AP_LOCAL_DELTA_DELAY_MS: "5", AP_LOCAL_WAIT_LIMIT_MS: "50" }),
+    startServer({ AP_LOCAL_KEYS: KEYS, AP_LOCAL_HOSTED_MODEL: "off", AP_LOCAL_FAULT_REQUESTS: "429:1:before:7,503:1:before:2,500:1:before,503:1:after" }),
+    startServer({ AP_LOCAL_KEYS: KEYS, AP_LOCAL_DB: database })
   ])
   const servers = started.map((result) => result.status === "fulfilled" ? result.value : undefined)
-  ;[main, slow, faulty] = servers as [Server, Server, Server]
+  ;[main, slow, faulty, durable] = servers as [Server, Server, Server, Server]
   for (const result of started) if (result.status === "rejected") throw result.reason
   A = client(main.baseUrl, KEY_A)
   B = client(main.baseUrl, KEY_B)
@@ -54,7 +62,8 @@ beforeAll(async () => {
 }, 30_000)
 
 afterAll(async () => {
-  await Promise.all([main, slow, faulty].filter((server) => server !== undefined).map((server) => server.stop()))
+  await Promise.all([main, slow, faulty, durable, restarted].filter((server) => server !== undefined).map((server) => server.stop()))
+  rmSync(databaseDir, { recursive: true, force: true })
 })
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -381,6 +390,34 @@ describe("2/3. errors, limits, rate limits, hosted model", () => {
     // the hosted model is off
     assertError(await faultyA.post("/sessions", { title: "no model" }), 503, "HOSTED_MODEL_UNAVAILABLE")
     assert.deepStrictEqual((await faultyA.get("/sessions")).json.data, [], "no session was created")
+  })
+})
+
+describe("6/2. durable events; HOSTED_MODEL_UNAVAILABLE for runs of a workspace without a hosted model", () => {
+  it("after a restart the session, run and events are all there; runs of a workspace without a model are 503", async () => {
+    const before = client(durable!.baseUrl, KEY_A)
+    const sessionId = await newSession(before, { title: "durable" })
+    const run = await runWait(before, sessionId, "use linear.issues.list before the restart")
+    const events = await eventsOf(before, run.id)
+    const transcript = (await before.get(`/sessions/${sessionId}`)).json
+    await durable!.stop()
+    durable = undefined
+    restarted = await startServer({ AP_LOCAL_KEYS: KEYS, AP_LOCAL_DB: database, AP_LOCAL_NO_HOSTED_MODEL: "ws_alpha" })
+    const after = client(restarted.baseUrl, KEY_A)
+    assert.deepStrictEqual((await after.get(`/runs/${run.id}`)).json, run, "the run")
+    assert.deepStrictEqual(await eventsOf(after, run.id), events, "every event")
+    assert.deepStrictEqual((await sse(after, `/runs/${run.id}/events?starting_after=2`)).events, events.slice(2), "resumed as SSE")
+    assert.deepStrictEqual((await after.get(`/sessions/${sessionId}`)).json, transcript, "the session and its transcript")
+    const path = `/sessions/${sessionId}/runs`
+    for (const [mode, extra] of [["queued", {}], ["wait", { wait: true }], ["stream", { stream: true }]] as const) {
+      assertError(await after.post(path, { input: input("no model"), ...extra }), 503, "HOSTED_MODEL_UNAVAILABLE", mode)
+    }
+    assertError(await after.post("/sessions", { title: "no model" }), 503, "HOSTED_MODEL_UNAVAILABLE", "session")
+    assert.strictEqual((await after.get(`${path}?limit=100`)).json.data.length, 1, "no run was created")
+    // the other workspace has its model
+    const bravo = client(restarted.baseUrl, KEY_B)
+    const bravoRun = await runWait(bravo, await newSession(bravo), "bravo has a model")
+    assert.strictEqual(bravoRun.status, "completed")
   })
 })
 

@@ -975,6 +975,41 @@ describe("7. event delivery", () => {
     assertSameShape(frame.json, documented.json)
   })
 
+  it("a client that drops a stream mid-run leaves the run going, and resumes it with Last-Event-ID (slow server)", async () => {
+    const session = await newSession(slowA)
+    const controller = new AbortController()
+    const response = await fetch(slow.baseUrl + `/sessions/${session}/runs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY_A}`, "content-type": "application/json" },
+      body: JSON.stringify({ input: input(words(12)), stream: true }),
+      signal: controller.signal
+    })
+    assert.strictEqual(response.status, 200)
+    const runId = (response.headers.get("content-location") ?? "").replace("/v1/runs/", "")
+    assert.match(runId, /^run_./)
+    const reader = response.body!.getReader()
+    let text = ""
+    while (parseSse(text).frames.filter((frame) => frame.json !== undefined).length < 3) {
+      const chunk = await reader.read()
+      if (chunk.done) break
+      text += new TextDecoder().decode(chunk.value)
+    }
+    controller.abort()
+    await reader.cancel().catch(() => undefined)
+    // the client kept the first three whole frames (more may have arrived in the same chunk)
+    const received = parseSse(text).frames.filter((frame) => frame.json !== undefined && text.includes(`${frame.data}\n\n`)).slice(0, 3)
+    assert.strictEqual(received.length, 3)
+    const last = received[received.length - 1]!.json.sequence_number as number
+    assert.strictEqual(last, 3)
+    const resumed = await sse(slowA, `/runs/${runId}/events`, { ...SSE, "last-event-id": String(last) })
+    assertFrames(resumed.answer, resumed.parsed)
+    assert.strictEqual(resumed.events[0].sequence_number, last + 1)
+    assert.strictEqual(resumed.events[resumed.events.length - 1].type, "run.completed", "the run went on to its end")
+    const all = await eventsOf(slowA, runId)
+    assertLog(all, runId, session)
+    assert.deepStrictEqual([...received.map((frame) => frame.json), ...resumed.events], all, "every event exactly once across the two connections")
+  })
+
   it("live: a stream opened on a new run replays then follows to the terminal event (slow server)", async () => {
     const session = await newSession(slowA)
     const created = (await slowA.post(`/sessions/${session}/runs`, { input: input(words(10)) })).json

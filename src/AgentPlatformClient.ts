@@ -19,6 +19,8 @@ import {
   Either,
   ExecutionStrategy,
   Exit,
+  Fiber,
+  FiberId,
   FiberRef,
   Layer,
   Option,
@@ -203,28 +205,6 @@ const causeMessage = (cause: unknown): string | undefined => {
   }
   return messages.length === 0 ? undefined : messages.join(": ")
 }
-
-/**
- * Fails a stream with `onIdle()` when it emits nothing for `idle`. One watchdog fiber per stream wakes at the
- * deadline and checks the time of the last chunk, so a chunk costs one clock read rather than a timer.
- */
-const failWhenIdle = <E2>(idle: Duration.DurationInput, onIdle: () => E2) =>
-<A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | E2, R> =>
-  Stream.unwrap(Effect.map(Effect.clock, (clock) => {
-    const idleMillis = Duration.toMillis(idle)
-    let last = clock.unsafeCurrentTimeMillis()
-    const watchdog: Effect.Effect<never, E2> = Effect.suspend(() => {
-      const wait = last + idleMillis - clock.unsafeCurrentTimeMillis()
-      return wait <= 0 ? Effect.fail(onIdle()) : Effect.zipRight(Effect.sleep(Duration.millis(wait)), watchdog)
-    })
-    return self.pipe(
-      Stream.mapChunks((chunk) => {
-        last = clock.unsafeCurrentTimeMillis()
-        return chunk
-      }),
-      Stream.interruptWhen(watchdog)
-    )
-  }))
 
 const withRequestId = (requestId: string | undefined) => requestId === undefined ? {} : { requestId }
 
@@ -430,52 +410,93 @@ export const make = (
       )
     }
 
-    const open = (spec: RequestSpec): Effect.Effect<OpenResponse, ApiError.ApiError, Scope.Scope> =>
-      Effect.flatMap(policy(spec.policy), (current) => {
-        const idle = current.timeouts.streamIdle
-        return retrying(spec, current, (request) =>
-          Effect.flatMap(Effect.scope, (outer) =>
-            Effect.flatMap(Scope.fork(outer, ExecutionStrategy.sequential), (scope) => {
-              const connect = Effect.flatMap(
-                Effect.mapError(
-                  scopedClient.execute(request),
-                  (error) => transportError(spec.method, spec.path, error)
-                ),
-                (response): Effect.Effect<OpenResponse, ApiError.ApiError> => {
-                  const requestId = requestIdOf(response.headers)
-                  if (response.status < 200 || response.status >= 300) {
-                    return failFromResponse(response, spec.method, spec.path)
-                  }
-                  const contentType = Option.getOrElse(Headers.get(response.headers, "content-type"), () => "")
-                  const text = response.stream.pipe(
-                    Stream.mapError((error) =>
-                      transportError(spec.method, spec.path, error, { status: response.status, requestId })
-                    ),
-                    failWhenIdle(idle, () =>
-                      new ApiError.Timeout({
-                        kind: "stream_idle",
-                        timeoutMillis: Duration.toMillis(idle),
-                        message: `the stream sent nothing for ${Duration.format(idle)}`,
-                        ...withRequestId(requestId)
-                      })),
-                    Stream.decodeText()
-                  )
-                  return Effect.succeed({
-                    status: response.status,
-                    headers: response.headers,
-                    requestId,
-                    isEventStream: contentType.toLowerCase().startsWith("text/event-stream"),
-                    text
-                  })
-                }
-              )
-              return withDeadline(connect, "request", current.timeouts.request).pipe(
-                Scope.extend(scope),
-                Effect.onError(() => Scope.close(scope, Exit.void))
-              )
-            })
-          ))
+    /**
+     * One try of a stream request. Its connection lives in a scope of its own; a single watchdog fiber per
+     * connection enforces first the request deadline (until the headers), then the idle window (between chunks),
+     * by closing that scope, which aborts the request; the resulting error is reported as the `Timeout`. A chunk
+     * costs a clock read, not a timer.
+     */
+    const openOnce = (
+      spec: RequestSpec,
+      request: HttpClientRequest.HttpClientRequest,
+      current: ClientPolicy.Policy
+    ): Effect.Effect<OpenResponse, ApiError.ApiError, Scope.Scope> =>
+      Effect.gen(function*() {
+        const outer = yield* Effect.scope
+        const scope = yield* Scope.fork(outer, ExecutionStrategy.sequential)
+        const clock = yield* Effect.clock
+        const requestMillis = Duration.toMillis(current.timeouts.request)
+        const idleMillis = Duration.toMillis(current.timeouts.streamIdle)
+        const watch = {
+          kind: "request" as "request" | "stream_idle",
+          limit: requestMillis,
+          last: clock.unsafeCurrentTimeMillis(),
+          expired: false,
+          requestId: undefined as string | undefined
+        }
+        // it wakes at least every `shortest`, so a switch from the request deadline to the idle window is seen
+        const shortest = Math.min(requestMillis, idleMillis)
+        const watchdog: Effect.Effect<void> = Effect.suspend(() => {
+          const wait = watch.last + watch.limit - clock.unsafeCurrentTimeMillis()
+          if (wait > 0) return Effect.zipRight(Effect.sleep(Duration.millis(Math.min(wait, shortest))), watchdog)
+          watch.expired = true
+          return Scope.close(scope, Exit.void)
+        })
+        const fiber = yield* Effect.forkDaemon(watchdog)
+        yield* Scope.addFinalizer(scope, Fiber.interruptAsFork(fiber, FiberId.none))
+
+        const timeout = () => {
+          const duration = watch.kind === "request" ? current.timeouts.request : current.timeouts.streamIdle
+          return new ApiError.Timeout({
+            kind: watch.kind,
+            timeoutMillis: watch.limit,
+            message: watch.kind === "request"
+              ? `no answer within ${Duration.format(duration)}`
+              : `the stream sent nothing for ${Duration.format(duration)}`,
+            ...withRequestId(watch.requestId)
+          })
+        }
+
+        const response = yield* scopedClient.execute(request).pipe(
+          Scope.extend(scope),
+          Effect.mapError((error) => watch.expired ? timeout() : transportError(spec.method, spec.path, error)),
+          Effect.onError(() => Scope.close(scope, Exit.void))
+        )
+        const requestId = requestIdOf(response.headers)
+        watch.requestId = requestId
+        if (response.status < 200 || response.status >= 300) {
+          return yield* failFromResponse(response, spec.method, spec.path).pipe(
+            Effect.ensuring(Scope.close(scope, Exit.void))
+          )
+        }
+        watch.kind = "stream_idle"
+        watch.limit = idleMillis
+        watch.last = clock.unsafeCurrentTimeMillis()
+        const contentType = Option.getOrElse(Headers.get(response.headers, "content-type"), () => "")
+        const text = response.stream.pipe(
+          Stream.mapChunks((chunk) => {
+            watch.last = clock.unsafeCurrentTimeMillis()
+            return chunk
+          }),
+          Stream.mapError((error) =>
+            watch.expired
+              ? timeout()
+              : transportError(spec.method, spec.path, error, { status: response.status, requestId })
+          ),
+          Stream.decodeText()
+        )
+        return {
+          status: response.status,
+          headers: response.headers,
+          requestId,
+          isEventStream: contentType.toLowerCase().startsWith("text/event-stream"),
+          text
+        }
       })
+
+    const open = (spec: RequestSpec): Effect.Effect<OpenResponse, ApiError.ApiError, Scope.Scope> =>
+      Effect.flatMap(policy(spec.policy), (current) =>
+        retrying(spec, current, (request) => openOnce(spec, request, current)))
 
     return AgentPlatformClient.of({ baseUrl, policy, json, open })
   })

@@ -96,6 +96,40 @@ const bodyOf = (request: HttpClientRequest.HttpClientRequest): unknown => {
   }
 }
 
+/** A response whose body errors when the request is aborted, as a real connection's does. */
+const abortable = (response: Response, signal: AbortSignal): Response => {
+  const body = response.body
+  if (body === null) return response
+  const reader = body.getReader()
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const onAbort = () => {
+        try {
+          controller.error(new Error("the request was aborted"))
+        } catch {
+          // already closed
+        }
+        reader.cancel().catch(() => {})
+      }
+      if (signal.aborted) onAbort()
+      else signal.addEventListener("abort", onAbort, { once: true })
+    },
+    pull(controller) {
+      return reader.read().then(
+        (result) => {
+          if (result.done) controller.close()
+          else controller.enqueue(result.value)
+        },
+        (error) => controller.error(error)
+      )
+    },
+    cancel(reason) {
+      return reader.cancel(reason)
+    }
+  })
+  return new Response(stream, { status: response.status, statusText: response.statusText, headers: response.headers })
+}
+
 /**
  * Builds a scripted client and its record.
  *
@@ -105,7 +139,7 @@ const bodyOf = (request: HttpClientRequest.HttpClientRequest): unknown => {
 export const make = (handler: Handler): Effect.Effect<{ readonly client: HttpClient.HttpClient; readonly service: Service }> =>
   Effect.sync(() => {
     const requests: Array<RecordedRequest> = []
-    const client = HttpClient.make((request, url) =>
+    const client = HttpClient.make((request, url, signal) =>
       Effect.suspend(() => {
         const recorded: RecordedRequest = {
           method: request.method,
@@ -117,9 +151,22 @@ export const make = (handler: Handler): Effect.Effect<{ readonly client: HttpCli
         }
         requests.push(recorded)
         const reply = handler(recorded)
-        return Effect.flatMap(Effect.isEffect(reply) ? reply : Effect.succeed(reply), (answer) =>
+        const aborted = new HttpClientError.RequestError({ request, reason: "Transport", description: "aborted" })
+        // like a real connection, an aborted request ends: a pending answer fails, a body being read errors
+        const answered = Effect.isEffect(reply)
+          ? Effect.raceFirst(
+            reply,
+            Effect.async<never, HttpClientError.RequestError>((resume) => {
+              const onAbort = () => resume(Effect.fail(aborted))
+              if (signal.aborted) onAbort()
+              else signal.addEventListener("abort", onAbort, { once: true })
+              return Effect.sync(() => signal.removeEventListener("abort", onAbort))
+            })
+          )
+          : Effect.succeed(reply)
+        return Effect.flatMap(answered, (answer) =>
           answer instanceof Response
-            ? Effect.succeed(HttpClientResponse.fromWeb(request, answer))
+            ? Effect.succeed(HttpClientResponse.fromWeb(request, abortable(answer, signal)))
             : Effect.fail(
               new HttpClientError.RequestError({ request, reason: "Transport", description: answer.message })
             ))

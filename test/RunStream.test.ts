@@ -124,6 +124,8 @@ describe("RunService.stream resumes cuts", () => {
       yield* TestClock.adjust("44 seconds")
       assert.strictEqual((yield* requests).length, 1)
       yield* TestClock.adjust("2 seconds")
+      // resumed at the 45 s idle window, not at the 60 s request deadline
+      assert.strictEqual((yield* requests).length, 2)
       const got = yield* Fiber.join(fiber)
       assert.deepStrictEqual(sequenceNumbers(got), expected)
       const sent = yield* requests
@@ -131,6 +133,36 @@ describe("RunService.stream resumes cuts", () => {
     }).pipe(Effect.provide(testLayer(TestHttpClient.sequence([
       TestHttpClient.sse(all.slice(0, 3), { end: "hang", headers: location }),
       TestHttpClient.sse(all.slice(3))
+    ])))))
+
+  it.effect("the idle window starts when the headers arrive, even after a slow answer", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(collectStream)
+      // headers at 5 s; nothing after the third event: idle from 5 s, so the resume is due at 50 s
+      yield* TestClock.adjust("49 seconds")
+      assert.strictEqual((yield* requests).length, 1)
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual((yield* requests).length, 2)
+      const got = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(sequenceNumbers(got), expected)
+    }).pipe(Effect.provide(testLayer(TestHttpClient.sequence([
+      Effect.as(Effect.sleep("5 seconds"), TestHttpClient.sse(all.slice(0, 3), { end: "hang", headers: location })),
+      TestHttpClient.sse(all.slice(3))
+    ])))))
+
+  it.effect("a stream request whose headers never come fails its try at the request deadline", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(collectStream)
+      yield* TestClock.adjust("59 seconds")
+      assert.strictEqual((yield* requests).length, 1)
+      yield* TestClock.adjust("2 seconds")
+      // the first reconnect of a cut goes at once
+      assert.strictEqual((yield* requests).length, 2)
+      const got = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(sequenceNumbers(got), expected)
+    }).pipe(Effect.provide(testLayer(TestHttpClient.sequence([
+      Effect.never,
+      TestHttpClient.sse(all, { headers: location })
     ])))))
 
   it.effect("keep-alives reset the idle window", () =>

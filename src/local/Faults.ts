@@ -71,6 +71,8 @@ export interface StreamFaults {
   /** For a cut: whether it breaks the connection rather than ending the body. */
   readonly reset: () => boolean
   readonly stall: { readonly afterEvents: number; readonly duration: Duration.Duration } | undefined
+  /** Counts a stall. */
+  readonly stalled: () => void
 }
 
 /**
@@ -95,6 +97,10 @@ export interface Service {
   readonly cuts: Effect.Effect<number>
   /** How many of the cuts broke the connection (`cutMode` `reset` or `mixed`). */
   readonly resets: Effect.Effect<number>
+  /** How many SSE connections were opened so far. */
+  readonly streams: Effect.Effect<number>
+  /** How many SSE connections were stalled so far. */
+  readonly stalls: Effect.Effect<number>
 }
 
 /**
@@ -126,6 +132,8 @@ export const make = (initial: Options = {}): Effect.Effect<Service> =>
     let served = 0
     let cuts = 0
     let resets = 0
+    let streams = 0
+    let stalls = 0
     const load = (next: Options) => {
       options = next
       pending = (next.requests ?? []).map((fault) => ({ fault, left: fault.count ?? 1 }))
@@ -149,6 +157,7 @@ export const make = (initial: Options = {}): Effect.Effect<Service> =>
       })
 
     const stream = Effect.sync((): StreamFaults => {
+      streams += 1
       const after = options.cutStreamAfter
       const probability = options.cutProbability ?? 0
       return {
@@ -164,7 +173,10 @@ export const make = (initial: Options = {}): Effect.Effect<Service> =>
         },
         stall: options.stall === undefined
           ? undefined
-          : { afterEvents: options.stall.afterEvents, duration: Duration.decode(options.stall.duration) }
+          : { afterEvents: options.stall.afterEvents, duration: Duration.decode(options.stall.duration) },
+        stalled: () => {
+          stalls += 1
+        }
       }
     })
 
@@ -179,7 +191,9 @@ export const make = (initial: Options = {}): Effect.Effect<Service> =>
         Effect.sync(() => options.hostedModel !== false && options.noHostedModel?.includes(workspace) !== true),
       served: Effect.sync(() => served),
       cuts: Effect.sync(() => cuts),
-      resets: Effect.sync(() => resets)
+      resets: Effect.sync(() => resets),
+      streams: Effect.sync(() => streams),
+      stalls: Effect.sync(() => stalls)
     })
   })
 

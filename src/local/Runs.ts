@@ -534,6 +534,7 @@ export const make = (options: Options = {}) =>
           if (done) return yield* Effect.fail(Option.none())
           if (stallNext && streamFaults.stall !== undefined) {
             stallNext = false
+            streamFaults.stalled()
             yield* Effect.sleep(streamFaults.stall.duration)
           }
           while (true) {

@@ -114,7 +114,11 @@ describe("run event streams on the local platform", () => {
       )
       assert.deepStrictEqual(events.map((e) => e.sequence_number), events.map((_, i) => i + 1))
       assert.strictEqual(RunEvent.summarize(events).status, "completed")
-    }).pipe(Effect.provide(platform({ faults: { stall: { afterEvents: 30, duration: Duration.seconds(30) } } }))))
+      // the stalled connection was left for a new one
+      const faults = (yield* LocalPlatform.LocalPlatform).faults
+      assert.isAtLeast(yield* faults.stalls, 1)
+      assert.isAtLeast(yield* faults.streams, 2)
+    }).pipe(Effect.provide(platform({ faults: { stall: { afterEvents: 30, duration: Duration.seconds(10) } } }))))
 })
 
 describe("event streams at their edges", () => {

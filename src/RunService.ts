@@ -203,6 +203,14 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
     return response.value
   })
 
+  // The run has ended and has no event after `after`: then a stream asked for what follows is complete.
+  const hasEnded = (runId: string, after: number) =>
+    Effect.zipWith(
+      get(runId, { policy: { retry: { times: 0 } } }),
+      eventsPage(runId, { startingAfter: after, limit: 1, policy: { retry: { times: 0 } } }),
+      (run, page) => Run.isTerminalStatus(run.status) && page.data.length === 0
+    )
+
   const cancelQuietly = (runId: string) => Effect.ignore(cancel(runId, { policy: { retry: { times: 0 } } }))
 
   const eventConnection = (response: { readonly text: Stream.Stream<string, ApiError.ApiError>; readonly isEventStream: boolean; readonly requestId: string | undefined; readonly status: number }, maxEventSize: number): Effect.Effect<resume.Connection, ApiError.ApiError> =>
@@ -239,6 +247,7 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
         startingAfter: options?.startingAfter ?? 0,
         policy,
         connect: (state) => connectEvents(runId, state.lastSequenceNumber, options?.policy, policy.stream.maxEventSize),
+        hasEnded,
         onAbandon: options?.cancelOnInterrupt === true ? cancelQuietly : undefined
       })
     })).pipe(Stream.withSpan("RunService.events"))
@@ -279,6 +288,7 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
               }))
           )
         },
+        hasEnded,
         onAbandon: options?.cancelOnInterrupt === false ? undefined : cancelQuietly
       })
     })).pipe(Stream.withSpan("RunService.stream"))

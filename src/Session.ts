@@ -92,6 +92,12 @@ export const SessionWithTranscript: Schema.Schema<SessionWithTranscript, unknown
   })
 ) as any
 
+const countCharacters = (text: string): number => {
+  let count = 0
+  for (const _ of text) count++
+  return count
+}
+
 /**
  * The body of `POST /sessions`. `title` is at most 256 characters.
  *
@@ -99,7 +105,8 @@ export const SessionWithTranscript: Schema.Schema<SessionWithTranscript, unknown
  * @category schemas
  */
 export const CreateSessionParams = Schema.Struct({
-  title: Schema.optional(Schema.String.pipe(Schema.maxLength(256, {
+  // 256 characters, counted as the platform counts them: code points, not UTF-16 units
+  title: Schema.optional(Schema.String.pipe(Schema.filter((title) => countCharacters(title) <= 256, {
     message: () => "title must be at most 256 characters"
   }))),
   metadata: Schema.optional(Metadata)

@@ -194,7 +194,7 @@ describe("RunService.stream resumes cuts", () => {
       TestHttpClient.sse([], { end: "error" }),
       TestHttpClient.transportFailure(),
       TestHttpClient.json(503, { error: "restarting", code: "UNAVAILABLE" }),
-      TestHttpClient.sse([], { end: "close" }),
+      TestHttpClient.sse([], { end: "error" }),
       TestHttpClient.sse([], { end: "error" })
     ])))))
 
@@ -447,6 +447,49 @@ describe("RunService.events", () => {
       assert.deepStrictEqual(sent.map(startingAfterOf), [3, 5])
     }).pipe(Effect.provide(testLayer(TestHttpClient.sequence([
       TestHttpClient.sse(completedRun("a b c").slice(3, 5), { end: "error" }),
+      TestHttpClient.sse(completedRun("a b c").slice(5))
+    ])))))
+
+  it.effect("after the terminal event of an ended run: an empty stream, not a failure", () =>
+    Effect.gen(function*() {
+      const runs = yield* RunService.RunService
+      const got = yield* Stream.runCollect(runs.events("run_1", { startingAfter: 7 }))
+      assert.strictEqual(Chunk.size(got), 0)
+      const sent = yield* requests
+      assert.deepStrictEqual(sent.map((r) => `${r.method} ${r.path}`), [
+        "GET /v1/runs/run_1/events",
+        "GET /v1/runs/run_1",
+        "GET /v1/runs/run_1/events"
+      ])
+      assert.strictEqual(sent[2]!.url.searchParams.get("starting_after"), "7")
+    }).pipe(Effect.provide(testLayer(TestHttpClient.sequence([
+      TestHttpClient.sse([]),
+      TestHttpClient.json(200, run("completed")),
+      TestHttpClient.json(200, { object: "list", data: [], has_more: false })
+    ])))))
+
+  it.effect("an empty clean end while the run goes on is a cut: resumed", () =>
+    Effect.gen(function*() {
+      const runs = yield* RunService.RunService
+      const got = yield* Stream.runCollect(runs.events("run_1", { startingAfter: 5 }))
+      assert.deepStrictEqual(sequenceNumbers(got), [6, 7])
+      assert.strictEqual((yield* requests).length, 4)
+    }).pipe(Effect.provide(testLayer(TestHttpClient.sequence([
+      TestHttpClient.sse([]),
+      TestHttpClient.json(200, run("running")),
+      TestHttpClient.json(200, { object: "list", data: [], has_more: false }),
+      TestHttpClient.sse(completedRun("a b c").slice(5))
+    ])))))
+
+  it.effect("an ended run with events still after startingAfter is resumed, not ended early", () =>
+    Effect.gen(function*() {
+      const runs = yield* RunService.RunService
+      const got = yield* Stream.runCollect(runs.events("run_1", { startingAfter: 5 }))
+      assert.deepStrictEqual(sequenceNumbers(got), [6, 7])
+    }).pipe(Effect.provide(testLayer(TestHttpClient.sequence([
+      TestHttpClient.sse([]),
+      TestHttpClient.json(200, run("completed")),
+      TestHttpClient.json(200, { object: "list", data: [completedRun("a b c")[5]], has_more: true }),
       TestHttpClient.sse(completedRun("a b c").slice(5))
     ])))))
 

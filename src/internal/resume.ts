@@ -32,6 +32,8 @@ export interface Options {
   readonly startingAfter: number
   readonly policy: ClientPolicy.Policy
   readonly connect: (state: State) => Effect.Effect<Connection, ApiError.ApiError, Scope.Scope>
+  /** Whether the run has ended; asked when a connection ends cleanly having brought nothing new. */
+  readonly hasEnded?: ((runId: string, after: number) => Effect.Effect<boolean, ApiError.ApiError>) | undefined
   /** Called when the consumer stops before the terminal event (interrupted, or no longer pulling). */
   readonly onAbandon?: ((runId: string) => Effect.Effect<unknown>) | undefined
 }
@@ -51,11 +53,13 @@ export const resumable = (options: Options): Stream.Stream<RunEvent.RunEvent, Ap
     const streamPolicy = options.policy.stream
     let failures = 0
     let lastError = "the stream ended without a terminal event"
+    let deliveredOnThisConnection = false
 
     const connectOnce: Stream.Stream<RunEvent.RunEvent, ApiError.ApiError> = Stream.unwrapScoped(
       Effect.map(
         Effect.suspend(() => {
           state.connections += 1
+          deliveredOnThisConnection = false
           return options.connect(state)
         }),
         (connection) => {
@@ -72,6 +76,7 @@ export const resumable = (options: Options): Stream.Stream<RunEvent.RunEvent, Ap
           state.lastSequenceNumber = event.sequence_number
           state.runId ??= event.run_id
           failures = 0
+          deliveredOnThisConnection = true
           out.push(event)
           if (RunEvent.isTerminal(event)) state.terminal = true
         }
@@ -90,7 +95,16 @@ export const resumable = (options: Options): Stream.Stream<RunEvent.RunEvent, Ap
         Stream.concat(Stream.suspend(() => {
           if (state.terminal) return Stream.empty
           lastError = "the stream ended without a terminal event"
-          return reconnect(undefined)
+          // A clean end that brought nothing new may mean the run ended at or before `starting_after`
+          // (an observer that asked for what comes after the terminal event): ask the run before resuming.
+          const runId = state.runId
+          if (deliveredOnThisConnection || runId === undefined || options.hasEnded === undefined) {
+            return reconnect(undefined)
+          }
+          return Stream.unwrap(Effect.match(options.hasEnded(runId, state.lastSequenceNumber), {
+            onFailure: () => reconnect(undefined),
+            onSuccess: (ended) => ended ? Stream.empty : reconnect(undefined)
+          }))
         }))
       )
 

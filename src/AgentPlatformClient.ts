@@ -103,7 +103,8 @@ export interface JsonResponse<A> {
 
 /**
  * An answer whose body has not been read yet, for streams. The body is read within the scope the request was
- * opened in; it fails with `Timeout` (`stream_idle`) when no byte arrives for the idle window.
+ * opened in; it fails with `Timeout` (`stream_idle`) when no byte arrives for the idle window: whoever reads
+ * `body` calls `touch()` for each chunk received.
  *
  * @since 0.1.0
  * @category models
@@ -113,7 +114,9 @@ export interface OpenResponse {
   readonly headers: Headers.Headers
   readonly requestId: string | undefined
   readonly isEventStream: boolean
-  readonly text: Stream.Stream<string, ApiError.ApiError>
+  readonly body: Stream.Stream<Uint8Array, ApiError.ApiError>
+  /** Marks the connection active now (resets the idle window). */
+  readonly touch: () => void
 }
 
 /**
@@ -473,24 +476,19 @@ export const make = (
         watch.limit = idleMillis
         watch.last = clock.unsafeCurrentTimeMillis()
         const contentType = Option.getOrElse(Headers.get(response.headers, "content-type"), () => "")
-        const text = response.stream.pipe(
-          Stream.mapChunks((chunk) => {
-            watch.last = clock.unsafeCurrentTimeMillis()
-            return chunk
-          }),
-          Stream.mapError((error) =>
-            watch.expired
-              ? timeout()
-              : transportError(spec.method, spec.path, error, { status: response.status, requestId })
-          ),
-          Stream.decodeText()
-        )
+        const body = Stream.mapError(response.stream, (error) =>
+          watch.expired
+            ? timeout()
+            : transportError(spec.method, spec.path, error, { status: response.status, requestId }))
         return {
           status: response.status,
           headers: response.headers,
           requestId,
           isEventStream: contentType.toLowerCase().startsWith("text/event-stream"),
-          text
+          body,
+          touch: () => {
+            watch.last = clock.unsafeCurrentTimeMillis()
+          }
         }
       })
 

@@ -6,6 +6,7 @@
  */
 import { Context, Effect, Either, Layer, Schema, Stream } from "effect"
 import { AgentPlatformClient } from "./AgentPlatformClient.js"
+import type * as AgentPlatformClientNs from "./AgentPlatformClient.js"
 import * as ApiError from "./ApiError.js"
 import type * as ClientPolicy from "./ClientPolicy.js"
 import * as resume from "./internal/resume.js"
@@ -213,18 +214,33 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
 
   const cancelQuietly = (runId: string) => Effect.ignore(cancel(runId, { policy: { retry: { times: 0 } } }))
 
-  const eventConnection = (response: { readonly text: Stream.Stream<string, ApiError.ApiError>; readonly isEventStream: boolean; readonly requestId: string | undefined; readonly status: number }, maxEventSize: number): Effect.Effect<resume.Connection, ApiError.ApiError> =>
+  const eventConnection = (
+    response: AgentPlatformClientNs.OpenResponse,
+    maxEventSize: number,
+    decide: (event: RunEvent.RunEvent) => sse.Decision
+  ): Effect.Effect<resume.Connection, ApiError.ApiError> =>
     response.isEventStream
-      ? Effect.succeed({ runId: undefined, events: sse.runEvents(response.text, { maxEventSize, requestId: response.requestId }) })
-      : Effect.fail(new ApiError.DecodeError({
-        subject: "run event stream",
-        path: "",
-        status: response.status,
-        message: "expected a text/event-stream answer",
-        ...(response.requestId === undefined ? {} : { requestId: response.requestId })
-      }))
+      ? Effect.succeed({
+        runId: undefined,
+        events: sse.runEvents(response.body, { maxEventSize, requestId: response.requestId, touch: response.touch, decide })
+      })
+      : Effect.fail(
+        new ApiError.DecodeError({
+          subject: "run event stream",
+          path: "",
+          status: response.status,
+          message: "expected a text/event-stream answer",
+          ...(response.requestId === undefined ? {} : { requestId: response.requestId })
+        })
+      )
 
-  const connectEvents = (runId: string, after: number, policy: ClientPolicy.PolicyOverrides | undefined, maxEventSize: number) =>
+  const connectEvents = (
+    runId: string,
+    after: number,
+    policy: ClientPolicy.PolicyOverrides | undefined,
+    maxEventSize: number,
+    decide: (event: RunEvent.RunEvent) => sse.Decision
+  ) =>
     Effect.flatMap(
       client.open({
         method: "GET",
@@ -234,7 +250,7 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
         // the resume loop is the retry policy of a stream
         policy: { ...policy, retry: { ...policy?.retry, times: 0 } }
       }),
-      (response) => eventConnection(response, maxEventSize)
+      (response) => eventConnection(response, maxEventSize, decide)
     )
 
   const events = (runId: string, options?: EventsOptions): Stream.Stream<RunEvent.RunEvent, ApiError.ApiError> =>
@@ -246,7 +262,8 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
         runId,
         startingAfter: options?.startingAfter ?? 0,
         policy,
-        connect: (state) => connectEvents(runId, state.lastSequenceNumber, options?.policy, policy.stream.maxEventSize),
+        connect: (state, decide) =>
+          connectEvents(runId, state.lastSequenceNumber, options?.policy, policy.stream.maxEventSize, decide),
         hasEnded,
         onAbandon: options?.cancelOnInterrupt === true ? cancelQuietly : undefined
       })
@@ -267,9 +284,9 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
         runId: undefined,
         startingAfter: 0,
         policy,
-        connect: (state) => {
+        connect: (state, decide) => {
           if (state.runId !== undefined) {
-            return connectEvents(state.runId, state.lastSequenceNumber, options?.policy, maxEventSize)
+            return connectEvents(state.runId, state.lastSequenceNumber, options?.policy, maxEventSize, decide)
           }
           // No run id yet: the same Idempotency-Key makes the platform stream the same run from its start.
           return Effect.flatMap(
@@ -282,7 +299,7 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
               policy: state.connections === 1 ? options?.policy : { ...options?.policy, retry: { ...options?.policy?.retry, times: 0 } }
             }),
             (response) =>
-              Effect.map(eventConnection(response, maxEventSize), (connection) => ({
+              Effect.map(eventConnection(response, maxEventSize, decide), (connection) => ({
                 ...connection,
                 runId: runIdFromLocation(response.headers["content-location"])
               }))

@@ -5,11 +5,12 @@
  *
  * @internal
  */
-import { Cause, Chunk, Duration, Effect, Exit, Option, Stream } from "effect"
+import { Cause, Duration, Effect, Exit, Option, Stream } from "effect"
 import type * as Scope from "effect/Scope"
 import * as ApiError from "../ApiError.js"
 import type * as ClientPolicy from "../ClientPolicy.js"
 import * as RunEvent from "../RunEvent.js"
+import type * as sse from "./sse.js"
 
 /** @internal */
 export interface State {
@@ -31,7 +32,11 @@ export interface Options {
   readonly runId: string | undefined
   readonly startingAfter: number
   readonly policy: ClientPolicy.Policy
-  readonly connect: (state: State) => Effect.Effect<Connection, ApiError.ApiError, Scope.Scope>
+  /** Opens a connection after `state.lastSequenceNumber`; its events must go through `decide`. */
+  readonly connect: (
+    state: State,
+    decide: (event: RunEvent.RunEvent) => sse.Decision
+  ) => Effect.Effect<Connection, ApiError.ApiError, Scope.Scope>
   /** Whether the run has ended; asked when a connection ends cleanly having brought nothing new. */
   readonly hasEnded?: ((runId: string, after: number) => Effect.Effect<boolean, ApiError.ApiError>) | undefined
   /** Called when the consumer stops before the terminal event (interrupted, or no longer pulling). */
@@ -55,34 +60,30 @@ export const resumable = (options: Options): Stream.Stream<RunEvent.RunEvent, Ap
     let lastError = "the stream ended without a terminal event"
     let deliveredOnThisConnection = false
 
+    // Each decoded event: drop what was already delivered, remember the last, end at the terminal event.
+    const decide = (event: RunEvent.RunEvent): sse.Decision => {
+      if (state.terminal || event.sequence_number <= state.lastSequenceNumber) return "skip"
+      state.lastSequenceNumber = event.sequence_number
+      state.runId ??= event.run_id
+      failures = 0
+      deliveredOnThisConnection = true
+      if (!RunEvent.isTerminal(event)) return "emit"
+      state.terminal = true
+      return "last"
+    }
+
     const connectOnce: Stream.Stream<RunEvent.RunEvent, ApiError.ApiError> = Stream.unwrapScoped(
       Effect.map(
         Effect.suspend(() => {
           state.connections += 1
           deliveredOnThisConnection = false
-          return options.connect(state)
+          return options.connect(state, decide)
         }),
         (connection) => {
           if (connection.runId !== undefined) state.runId = connection.runId
           return connection.events
         }
       )
-    ).pipe(
-      // one pass over each chunk: drop what was already delivered, remember the last, stop at the terminal
-      Stream.mapChunks((chunk) => {
-        const out: Array<RunEvent.RunEvent> = []
-        for (const event of chunk) {
-          if (state.terminal || event.sequence_number <= state.lastSequenceNumber) continue
-          state.lastSequenceNumber = event.sequence_number
-          state.runId ??= event.run_id
-          failures = 0
-          deliveredOnThisConnection = true
-          out.push(event)
-          if (RunEvent.isTerminal(event)) state.terminal = true
-        }
-        return Chunk.unsafeFromArray(out)
-      }),
-      Stream.takeUntil(RunEvent.isTerminal)
     )
 
     const attempt = (): Stream.Stream<RunEvent.RunEvent, ApiError.ApiError> =>

@@ -445,8 +445,9 @@ export const make = (
           watch.expired = true
           return Scope.close(scope, Exit.void)
         })
-        const fiber = yield* Effect.forkDaemon(watchdog)
-        yield* Scope.addFinalizer(scope, Fiber.interruptAsFork(fiber, FiberId.none))
+        // started and tied to the connection's scope in one step, so that an interruption cannot leave it running
+        yield* Effect.uninterruptible(Effect.flatMap(Effect.forkDaemon(watchdog), (fiber) =>
+          Scope.addFinalizer(scope, Fiber.interruptAsFork(fiber, FiberId.none))))
 
         const timeout = () => {
           const duration = watch.kind === "request" ? current.timeouts.request : current.timeouts.streamIdle

@@ -379,6 +379,15 @@ export const isApiError = (u: unknown): u is ApiError =>
 export const isRetryable = (error: ApiError): boolean => error.retryable
 
 /**
+ * The `Retry-After` an error carries (`RateLimited`, `ServerError`), in seconds.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const retryAfterSeconds = (error: ApiError): number | undefined =>
+  error._tag === "RateLimited" || error._tag === "ServerError" ? error.retryAfterSeconds : undefined
+
+/**
  * The error for an HTTP answer that is not a success, from its status, its contract code and message.
  *
  * @since 0.1.0

@@ -7,7 +7,7 @@
  */
 import { Duration, Effect, FiberRef, Schedule, Stream } from "effect"
 import { dual } from "effect/Function"
-import type { ApiError } from "./ApiError.js"
+import { type ApiError, retryAfterSeconds } from "./ApiError.js"
 
 /**
  * How requests are retried.
@@ -149,6 +149,18 @@ export const merge = (policy: Policy, overrides: PolicyOverrides | undefined): P
     stream: { ...policy.stream, ...defined(overrides.stream) }
   }
 
+/**
+ * The same overrides with retries switched off, for calls whose caller already retries (a stream's resume
+ * loop, a best-effort cancel).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withoutRetries = (overrides?: PolicyOverrides | undefined): PolicyOverrides => ({
+  ...overrides,
+  retry: { ...overrides?.retry, times: 0 }
+})
+
 const isEmpty = (overrides: PolicyOverrides | undefined): boolean => {
   if (overrides === undefined) return true
   for (const part of [overrides.retry, overrides.timeouts, overrides.stream]) {
@@ -215,9 +227,6 @@ export const withPolicyStream: {
     )
 )
 
-const retryAfterOf = (error: ApiError): number | undefined =>
-  (error._tag === "RateLimited" || error._tag === "ServerError") ? error.retryAfterSeconds : undefined
-
 /**
  * The schedule a retry policy describes: its backoff (or its own `schedule`), stopped by `while`, with each
  * delay raised to the error's `Retry-After`. An error asking to wait longer than `retryAfterCap` stops it.
@@ -248,11 +257,11 @@ const makeRetrySchedule = (policy: RetryPolicy): Schedule.Schedule<unknown, ApiE
   return Schedule.intersect(Schedule.identity<ApiError>(), backoff).pipe(
     Schedule.whileInput((error: ApiError) => {
       if (!policy.while(error)) return false
-      const retryAfter = retryAfterOf(error)
+      const retryAfter = retryAfterSeconds(error)
       return retryAfter === undefined || retryAfter * 1000 <= retryAfterCapMillis
     }),
     Schedule.modifyDelay(([error], delay) => {
-      const retryAfter = retryAfterOf(error)
+      const retryAfter = retryAfterSeconds(error)
       return retryAfter === undefined ? delay : Duration.max(delay, Duration.seconds(retryAfter))
     })
   )

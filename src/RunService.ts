@@ -8,7 +8,7 @@ import { Context, Effect, Either, Layer, Schema, Stream } from "effect"
 import { AgentPlatformClient } from "./AgentPlatformClient.js"
 import type * as AgentPlatformClientNs from "./AgentPlatformClient.js"
 import * as ApiError from "./ApiError.js"
-import type * as ClientPolicy from "./ClientPolicy.js"
+import * as ClientPolicy from "./ClientPolicy.js"
 import * as resume from "./internal/resume.js"
 import * as sse from "./internal/sse.js"
 import { missing, validateId, validateSchema } from "./internal/validate.js"
@@ -207,12 +207,12 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
   // The run has ended and has no event after `after`: then a stream asked for what follows is complete.
   const hasEnded = (runId: string, after: number) =>
     Effect.zipWith(
-      get(runId, { policy: { retry: { times: 0 } } }),
-      eventsPage(runId, { startingAfter: after, limit: 1, policy: { retry: { times: 0 } } }),
+      get(runId, { policy: ClientPolicy.withoutRetries() }),
+      eventsPage(runId, { startingAfter: after, limit: 1, policy: ClientPolicy.withoutRetries() }),
       (run, page) => Run.isTerminalStatus(run.status) && page.data.length === 0
     )
 
-  const cancelQuietly = (runId: string) => Effect.ignore(cancel(runId, { policy: { retry: { times: 0 } } }))
+  const cancelOnce = (runId: string) => cancel(runId, { policy: ClientPolicy.withoutRetries() })
 
   const eventConnection = (
     response: AgentPlatformClientNs.OpenResponse,
@@ -248,7 +248,7 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
         query: { starting_after: after },
         accept: "text/event-stream",
         // the resume loop is the retry policy of a stream
-        policy: { ...policy, retry: { ...policy?.retry, times: 0 } }
+        policy: ClientPolicy.withoutRetries(policy)
       }),
       (response) => eventConnection(response, maxEventSize, decide)
     )
@@ -265,7 +265,7 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
         connect: (state, decide) =>
           connectEvents(runId, state.lastSequenceNumber, options?.policy, policy.stream.maxEventSize, decide),
         hasEnded,
-        onAbandon: options?.cancelOnInterrupt === true ? cancelQuietly : undefined
+        onAbandon: options?.cancelOnInterrupt === true ? cancelOnce : undefined
       })
     })).pipe(Stream.withSpan("RunService.events"))
 
@@ -296,7 +296,7 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
               body: { ...body, stream: true },
               idempotencyKey,
               accept: "text/event-stream",
-              policy: state.connections === 1 ? options?.policy : { ...options?.policy, retry: { ...options?.policy?.retry, times: 0 } }
+              policy: state.connections === 1 ? options?.policy : ClientPolicy.withoutRetries(options?.policy)
             }),
             (response) =>
               Effect.map(eventConnection(response, maxEventSize, decide), (connection) => ({
@@ -306,7 +306,7 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
           )
         },
         hasEnded,
-        onAbandon: options?.cancelOnInterrupt === false ? undefined : cancelQuietly
+        onAbandon: options?.cancelOnInterrupt === false ? undefined : cancelOnce
       })
     })).pipe(Stream.withSpan("RunService.stream"))
 

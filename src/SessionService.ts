@@ -8,6 +8,8 @@ import { Context, Effect, Layer, Stream } from "effect"
 import type * as Scope from "effect/Scope"
 import { AgentPlatformClient } from "./AgentPlatformClient.js"
 import type * as ApiError from "./ApiError.js"
+import * as ClientPolicy from "./ClientPolicy.js"
+import { cancelBounded } from "./internal/resume.js"
 import { missing, validateId, validateSchema } from "./internal/validate.js"
 import * as Page from "./Page.js"
 import * as Run from "./Run.js"
@@ -161,13 +163,7 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient | RunServic
       yield* Effect.addFinalizer(() =>
         Effect.forEach(
           Array.from(open),
-          (runId) =>
-            runs.cancel(runId, { policy: { retry: { times: 0 } } }).pipe(
-              // finalizers are uninterruptible: the cancel must be interruptible for its timeout to end it
-              Effect.interruptible,
-              Effect.timeout(cancelTimeout),
-              Effect.ignore
-            ),
+          (runId) => cancelBounded(runs.cancel(runId, { policy: ClientPolicy.withoutRetries() }), cancelTimeout),
           { concurrency: "unbounded", discard: true }
         ).pipe(Effect.withSpan("SessionService.scoped.release"))
       )

@@ -39,12 +39,16 @@ export interface Options {
   ) => Effect.Effect<Connection, ApiError.ApiError, Scope.Scope>
   /** Whether the run has ended; asked when a connection ends cleanly having brought nothing new. */
   readonly hasEnded?: ((runId: string, after: number) => Effect.Effect<boolean, ApiError.ApiError>) | undefined
-  /** Called when the consumer stops before the terminal event (interrupted, or no longer pulling). */
-  readonly onAbandon?: ((runId: string) => Effect.Effect<unknown>) | undefined
+  /** Called when the consumer stops before the terminal event (interrupted, or no longer pulling); bounded in time, its failure ignored. */
+  readonly onAbandon?: ((runId: string) => Effect.Effect<unknown, unknown>) | undefined
 }
 
-const retryAfterOf = (error: ApiError.ApiError): number | undefined =>
-  error._tag === "RateLimited" || error._tag === "ServerError" ? error.retryAfterSeconds : undefined
+/**
+ * @internal A best-effort cancel from a finaliser: finalisers are uninterruptible, so the cancel is made
+ * interruptible for its timeout to end it, and its failure is ignored.
+ */
+export const cancelBounded = (cancel: Effect.Effect<unknown, unknown>, timeout: Duration.DurationInput): Effect.Effect<void> =>
+  cancel.pipe(Effect.interruptible, Effect.timeout(timeout), Effect.ignore)
 
 /** @internal */
 export const resumable = (options: Options): Stream.Stream<RunEvent.RunEvent, ApiError.ApiError> =>
@@ -91,7 +95,7 @@ export const resumable = (options: Options): Stream.Stream<RunEvent.RunEvent, Ap
         Stream.catchAll((error) => {
           if (!error.retryable) return Stream.fail(error)
           lastError = `${error._tag}: ${error.message}`
-          return reconnect(retryAfterOf(error))
+          return reconnect(ApiError.retryAfterSeconds(error))
         }),
         Stream.concat(Stream.suspend(() => {
           if (state.terminal) return Stream.empty
@@ -145,13 +149,6 @@ export const resumable = (options: Options): Stream.Stream<RunEvent.RunEvent, Ap
       if (state.terminal || runId === undefined) return Effect.void
       const abandoned = Exit.isSuccess(exit) ||
         (Exit.isFailure(exit) && Option.isNone(Cause.failureOption(exit.cause)) && Cause.isInterrupted(exit.cause))
-      return abandoned
-        ? onAbandon(runId).pipe(
-          // finalizers are uninterruptible: the cancel must be interruptible for its timeout to end it
-          Effect.interruptible,
-          Effect.timeout(options.policy.stream.cancelTimeout),
-          Effect.ignore
-        )
-        : Effect.void
+      return abandoned ? cancelBounded(onAbandon(runId), options.policy.stream.cancelTimeout) : Effect.void
     })
   })

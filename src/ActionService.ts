@@ -79,66 +79,73 @@ const InvocationPage = Page.schema(Action.ActionInvocation, "action_invocations"
 export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.gen(function*() {
   const client = yield* AgentPlatformClient
 
-  const list = Effect.fn("ActionService.list")(function*(options?: CallOptions) {
-    const response = yield* client.json({ method: "GET", path: "/actions", policy: options?.policy }, ActionPage, "action list")
-    return response.value.data
-  })
+  const list = (options?: CallOptions) =>
+    Effect.gen(function*() {
+      const response = yield* client.json({ span: "ActionService.list", method: "GET", path: "/actions", policy: options?.policy }, ActionPage, "action list")
+      return response.value.data
+    })
 
-  const invoke = Effect.fn("ActionService.invoke")(function*(
+  const invoke = (
     action: string,
     input?: Record<string, unknown>,
     options?: InvokeOptions
-  ) {
-    const body = yield* validateSchema(Action.InvokeParams, {
-      action,
-      ...(input === undefined ? {} : { input }),
-      ...(options?.sessionId === undefined ? {} : { session_id: options.sessionId }),
-      ...(options?.connectionId === undefined ? {} : { connection_id: options.connectionId })
-    }, "action invocation")
-    const response = yield* client.json({
-      method: "POST",
-      path: "/action_invocations",
-      body,
-      idempotencyKey: options?.idempotencyKey,
-      policy: options?.policy
-    }, Action.ActionInvocation, "action invocation")
-    const invocation = response.value
-    if (invocation.status === "failed" && options?.failedAsRecord !== true) {
-      return yield* Effect.fail(
-        new ApiError.ActionInvocationFailed({
-          invocationId: invocation.id,
-          action: invocation.action,
-          status: response.status,
-          message: invocation.error ?? `the action ${invocation.action} failed`,
-          ...(response.requestId === undefined ? {} : { requestId: response.requestId })
-        })
-      )
-    }
-    return invocation
-  })
+  ) =>
+    Effect.gen(function*() {
+      const body = yield* validateSchema(Action.InvokeParams, {
+        action,
+        ...(input === undefined ? {} : { input }),
+        ...(options?.sessionId === undefined ? {} : { session_id: options.sessionId }),
+        ...(options?.connectionId === undefined ? {} : { connection_id: options.connectionId })
+      }, "action invocation")
+      const response = yield* client.json({
+        span: "ActionService.invoke",
+        method: "POST",
+        path: "/action_invocations",
+        body,
+        idempotencyKey: options?.idempotencyKey,
+        policy: options?.policy
+      }, Action.ActionInvocation, "action invocation")
+      const invocation = response.value
+      if (invocation.status === "failed" && options?.failedAsRecord !== true) {
+        return yield* Effect.fail(
+          new ApiError.ActionInvocationFailed({
+            invocationId: invocation.id,
+            action: invocation.action,
+            status: response.status,
+            message: invocation.error ?? `the action ${invocation.action} failed`,
+            ...(response.requestId === undefined ? {} : { requestId: response.requestId })
+          })
+        )
+      }
+      return invocation
+    })
 
-  const listInvocations = Effect.fn("ActionService.listInvocations")(function*(params?: Page.PageParams & CallOptions) {
-    const response = yield* client.json({
-      method: "GET",
-      path: "/action_invocations",
-      query: { limit: params?.limit, starting_after: params?.startingAfter },
-      policy: params?.policy
-    }, InvocationPage, "action invocation list")
-    return response.value
-  })
+  const listInvocations = (params?: Page.PageParams & CallOptions) =>
+    Effect.gen(function*() {
+      const response = yield* client.json({
+        span: "ActionService.listInvocations",
+        method: "GET",
+        path: "/action_invocations",
+        query: { limit: params?.limit, starting_after: params?.startingAfter },
+        policy: params?.policy
+      }, InvocationPage, "action invocation list")
+      return response.value
+    })
 
   const listAllInvocations = (params?: { readonly pageSize?: number | undefined } & CallOptions) =>
     Page.stream((startingAfter) => listInvocations({ limit: params?.pageSize, startingAfter, policy: params?.policy }))
 
-  const getInvocation = Effect.fn("ActionService.getInvocation")(function*(invocationId: string, options?: CallOptions) {
-    yield* validateId(invocationId, "invocationId")
-    const response = yield* client.json({
-      method: "GET",
-      path: `/action_invocations/${encodeURIComponent(invocationId)}`,
-      policy: options?.policy
-    }, Action.ActionInvocation, "action invocation")
-    return response.value
-  })
+  const getInvocation = (invocationId: string, options?: CallOptions) =>
+    Effect.gen(function*() {
+      yield* validateId(invocationId, "invocationId")
+      const response = yield* client.json({
+        span: "ActionService.getInvocation",
+        method: "GET",
+        path: `/action_invocations/${encodeURIComponent(invocationId)}`,
+        policy: options?.policy
+      }, Action.ActionInvocation, "action invocation")
+      return response.value
+    })
 
   return ActionService.of({ list, invoke, listInvocations, listAllInvocations, getInvocation })
 })

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Headers, HttpClient, HttpClientRequest } from "@effect/platform"
+import { Headers, HttpClient, HttpClientRequest, HttpTraceContext } from "@effect/platform"
 import type { HttpClientError, HttpClientResponse } from "@effect/platform"
 import {
   Clock,
@@ -19,8 +19,6 @@ import {
   Either,
   ExecutionStrategy,
   Exit,
-  Fiber,
-  FiberId,
   FiberRef,
   Layer,
   Option,
@@ -30,8 +28,10 @@ import {
   Scope,
   Stream
 } from "effect"
+import type { Tracer } from "effect"
 import * as ApiError from "./ApiError.js"
 import * as ClientPolicy from "./ClientPolicy.js"
+import * as Deadlines from "./internal/deadlines.js"
 import { version } from "./internal/version.js"
 import { issueToDecodeError } from "./RunEvent.js"
 
@@ -73,6 +73,10 @@ export interface Options {
  * @category models
  */
 export interface RequestSpec {
+  /** The name of the call's span (e.g. `RunService.get`); it carries the HTTP attributes. */
+  readonly span: string
+  /** The span's parent, when it is not the caller's current span (e.g. a stream's span for its connections). */
+  readonly parentSpan?: Tracer.AnySpan | undefined
   readonly method: "GET" | "POST"
   /** Relative to the base URL, e.g. `/sessions`. */
   readonly path: string
@@ -232,7 +236,7 @@ const transportError = (
  */
 export const make = (
   options: Options
-): Effect.Effect<Service, ConfigError.ConfigError, HttpClient.HttpClient> =>
+): Effect.Effect<Service, ConfigError.ConfigError, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
     const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
     if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
@@ -244,8 +248,13 @@ export const make = (
       return yield* Effect.fail(ConfigError.InvalidData(["AP_API_KEY"], "the API key must not be empty"))
     }
     const layerPolicy = ClientPolicy.merge(ClientPolicy.defaults, options.policy)
-    const httpClient = yield* HttpClient.HttpClient
+    // The client's own span per call carries the HTTP attributes and the trace context it propagates, so the
+    // platform's per-request span is switched off for these requests: one span per call rather than two.
+    const httpClient = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
+    // Each request's connection is bound to a scope: closing it aborts the request (a deadline does that).
     const scopedClient = HttpClient.withScope(httpClient)
+    const deadlines = Deadlines.make()
+    yield* Effect.addFinalizer(() => deadlines.shutdown)
 
     const policy = (overrides?: ClientPolicy.PolicyOverrides | undefined) =>
       Effect.map(FiberRef.get(ClientPolicy.currentOverrides), (region) =>
@@ -257,9 +266,10 @@ export const make = (
       "user-agent": userAgent
     }
 
-    const buildRequest = (spec: RequestSpec, idempotencyKey: string | undefined) => {
+    const buildRequest = (spec: RequestSpec, idempotencyKey: string | undefined, span: Tracer.Span | undefined) => {
       const headers: Record<string, string> = { ...baseHeaders, accept: spec.accept ?? "application/json", ...spec.headers }
       if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey
+      if (span !== undefined) Object.assign(headers, HttpTraceContext.toHeaders(span))
       let urlParams: Record<string, string> | undefined
       if (spec.query !== undefined) {
         urlParams = {}
@@ -303,27 +313,43 @@ export const make = (
       )
     }
 
-    const deadlineOf = (spec: RequestSpec, current: ClientPolicy.Policy) =>
-      spec.deadline === "wait" ? current.timeouts.wait : current.timeouts.request
+    /**
+     * The call's span (named by the spec, a client span with the HTTP attributes, ended when the call ends);
+     * `propagate` is the span whose trace context the requests carry, if the tracer and propagation are on.
+     */
+    const traced = <A, E, R>(
+      spec: RequestSpec,
+      body: (span: Tracer.Span, propagate: Tracer.Span | undefined) => Effect.Effect<A, E, R>
+    ): Effect.Effect<A, E, R> =>
+      Effect.useSpan(spec.span, {
+        kind: "client",
+        captureStackTrace: false,
+        ...(spec.parentSpan === undefined ? {} : { parent: spec.parentSpan }),
+        attributes: {
+          "http.request.method": spec.method,
+          "url.full": baseUrl + spec.path,
+          "url.path": spec.path
+        }
+      }, (span) =>
+        Effect.withFiberRuntime((fiber) =>
+          body(
+            span,
+            fiber.getFiberRef(FiberRef.currentTracerEnabled) && fiber.getFiberRef(HttpClient.currentTracerPropagation)
+              ? span
+              : undefined
+          )
+        ))
 
-    const withDeadline = <A, E, R>(
-      effect: Effect.Effect<A, E, R>,
-      kind: "request" | "wait",
-      duration: Duration.DurationInput
-    ) =>
-      Effect.timeoutFail(effect, {
-        duration,
-        onTimeout: () =>
-          new ApiError.Timeout({
-            kind,
-            timeoutMillis: Duration.toMillis(duration),
-            message: `no complete answer within ${Duration.format(duration)}`
-          })
-      })
+    const noteResponse = (span: Tracer.Span, status: number, requestId: string | undefined) => {
+      span.attribute("http.response.status_code", status)
+      if (requestId !== undefined) span.attribute("agentplatform.request_id", requestId)
+    }
 
     const retrying = <A, R>(
       spec: RequestSpec,
       current: ClientPolicy.Policy,
+      span: Tracer.Span,
+      propagate: Tracer.Span | undefined,
       attempt: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<A, ApiError.ApiError, R>
     ): Effect.Effect<A, ApiError.ApiError, R> => {
       if (spec.idempotencyKey !== undefined && !/^[\x21-\x7e][\x20-\x7e]{0,253}[\x21-\x7e]$|^[\x21-\x7e]$/.test(spec.idempotencyKey)) {
@@ -334,14 +360,18 @@ export const make = (
       const idempotencyKey = spec.method === "POST"
         ? (spec.idempotencyKey ?? globalThis.crypto.randomUUID())
         : undefined
-      const request = buildRequest(spec, idempotencyKey)
+      const request = buildRequest(spec, idempotencyKey, propagate)
       const once = attempt(request)
       // The retry driver is only built once a try has failed: most calls succeed at the first.
       return Effect.catchAll(once, (first) => {
         let replayed = false
+        let tries = 1
         return Effect.retry(
           Effect.suspend(() => {
-            if (replayed) return once
+            if (replayed) {
+              span.attribute("agentplatform.attempts", ++tries)
+              return once
+            }
             replayed = true
             return Effect.fail(first)
           }),
@@ -350,79 +380,121 @@ export const make = (
       })
     }
 
+    /**
+     * One try of a JSON call, within its deadline: the request is bound to a scope of its own, which the
+     * client's deadline ticker closes when the deadline passes (aborting the request); the error that follows
+     * is reported as the `Timeout`.
+     */
+    const jsonOnce = <A>(
+      spec: RequestSpec,
+      request: HttpClientRequest.HttpClientRequest,
+      decode: (value: unknown) => Either.Either<A, ParseResult.ParseIssue>,
+      subject: string,
+      kind: "request" | "wait",
+      duration: Duration.Duration,
+      span: Tracer.Span
+    ): Effect.Effect<JsonResponse<A>, ApiError.ApiError> =>
+      Effect.flatMap(Scope.make(), (scope) =>
+        Effect.clockWith((clock) => {
+          let expired = false
+          const timer = Deadlines.deadline(clock.unsafeCurrentTimeMillis() + Duration.toMillis(duration), () => {
+            expired = true
+            return Scope.close(scope, Exit.void)
+          })
+          const timeout = () =>
+            new ApiError.Timeout({
+              kind,
+              timeoutMillis: Duration.toMillis(duration),
+              message: `no complete answer within ${Duration.format(duration)}`
+            })
+          const call = Effect.flatMap(
+            Effect.mapError(
+              Scope.extend(scopedClient.execute(request), scope),
+              (error) => expired ? timeout() : transportError(spec.method, spec.path, error)
+            ),
+            (response): Effect.Effect<JsonResponse<A>, ApiError.ApiError> => {
+              const requestId = requestIdOf(response.headers)
+              noteResponse(span, response.status, requestId)
+              if (response.status < 200 || response.status >= 300) {
+                return failFromResponse(response, spec.method, spec.path)
+              }
+              return Effect.flatMap(
+                Effect.mapError(response.text, (error) =>
+                  expired
+                    ? timeout()
+                    : transportError(spec.method, spec.path, error, { status: response.status, requestId })),
+                (text) => {
+                  let value: unknown
+                  try {
+                    value = JSON.parse(text)
+                  } catch {
+                    return Effect.fail(
+                      new ApiError.DecodeError({
+                        subject,
+                        path: "",
+                        status: response.status,
+                        message: `the ${subject} answer is not JSON (${text.length} characters)`,
+                        ...withRequestId(requestId)
+                      })
+                    )
+                  }
+                  const decoded = decode(value)
+                  if (Either.isLeft(decoded)) {
+                    const error = issueToDecodeError(decoded.left, subject, requestId)
+                    return Effect.fail(
+                      new ApiError.DecodeError({
+                        subject: error.subject,
+                        path: error.path,
+                        message: error.message,
+                        status: response.status,
+                        ...withRequestId(requestId)
+                      })
+                    )
+                  }
+                  return Effect.succeed({
+                    value: decoded.right,
+                    status: response.status,
+                    headers: response.headers,
+                    requestId
+                  })
+                }
+              )
+            }
+          )
+          return Effect.zipRight(deadlines.arm(timer), call).pipe(
+            Effect.onExit(() => {
+              deadlines.disarm(timer)
+              return Scope.close(scope, Exit.void)
+            })
+          )
+        }))
+
     const json = <A, I>(
       spec: RequestSpec,
       schema: Schema.Schema<A, I>,
       subject: string
     ): Effect.Effect<JsonResponse<A>, ApiError.ApiError> => {
       const decode = ParseResult.decodeUnknownEither(schema)
-      return Effect.flatMap(policy(spec.policy), (current) =>
-        retrying(spec, current, (request) =>
-          withDeadline(
-            Effect.flatMap(
-              Effect.mapError(httpClient.execute(request), (error) => transportError(spec.method, spec.path, error)),
-              (response): Effect.Effect<JsonResponse<A>, ApiError.ApiError> => {
-                const requestId = requestIdOf(response.headers)
-                if (response.status < 200 || response.status >= 300) {
-                  return failFromResponse(response, spec.method, spec.path)
-                }
-                return Effect.flatMap(
-                  Effect.mapError(response.text, (error) =>
-                    transportError(spec.method, spec.path, error, { status: response.status, requestId })),
-                  (text) => {
-                    let value: unknown
-                    try {
-                      value = JSON.parse(text)
-                    } catch {
-                      return Effect.fail(
-                        new ApiError.DecodeError({
-                          subject,
-                          path: "",
-                          status: response.status,
-                          message: `the ${subject} answer is not JSON (${text.length} characters)`,
-                          ...withRequestId(requestId)
-                        })
-                      )
-                    }
-                    const decoded = decode(value)
-                    if (Either.isLeft(decoded)) {
-                      const error = issueToDecodeError(decoded.left, subject, requestId)
-                      return Effect.fail(
-                        new ApiError.DecodeError({
-                          subject: error.subject,
-                          path: error.path,
-                          message: error.message,
-                          status: response.status,
-                          ...withRequestId(requestId)
-                        })
-                      )
-                    }
-                    return Effect.succeed({
-                      value: decoded.right,
-                      status: response.status,
-                      headers: response.headers,
-                      requestId
-                    })
-                  }
-                )
-              }
-            ),
-            spec.deadline ?? "request",
-            deadlineOf(spec, current)
-          ))
-      )
+      return traced(spec, (span, propagate) =>
+        Effect.flatMap(policy(spec.policy), (current) => {
+          const kind = spec.deadline ?? "request"
+          const duration = Duration.decode(kind === "wait" ? current.timeouts.wait : current.timeouts.request)
+          return retrying(spec, current, span, propagate, (request) =>
+            jsonOnce(spec, request, decode, subject, kind, duration, span))
+        }))
     }
 
     /**
-     * One try of a stream request. Its connection lives in a scope of its own; a single watchdog fiber per
-     * connection enforces first the request deadline (until the headers), then the idle window (between chunks),
-     * by closing that scope, which aborts the request; the resulting error is reported as the `Timeout`. A chunk
-     * costs a clock read, not a timer.
+     * One try of a stream request. Its connection lives in a scope of its own; one deadline per connection
+     * enforces first the request deadline (until the headers), then the idle window (between chunks), by closing
+     * that scope, which aborts the request; the resulting error is reported as the `Timeout`. A chunk costs a
+     * clock read, not a timer.
      */
     const openOnce = (
       spec: RequestSpec,
       request: HttpClientRequest.HttpClientRequest,
-      current: ClientPolicy.Policy
+      current: ClientPolicy.Policy,
+      span: Tracer.Span
     ): Effect.Effect<OpenResponse, ApiError.ApiError, Scope.Scope> =>
       Effect.gen(function*() {
         const outer = yield* Effect.scope
@@ -437,17 +509,17 @@ export const make = (
           expired: false,
           requestId: undefined as string | undefined
         }
-        // it wakes at least every `shortest`, so a switch from the request deadline to the idle window is seen
-        const shortest = Math.min(requestMillis, idleMillis)
-        const watchdog: Effect.Effect<void> = Effect.suspend(() => {
-          const wait = watch.last + watch.limit - clock.unsafeCurrentTimeMillis()
-          if (wait > 0) return Effect.zipRight(Effect.sleep(Duration.millis(Math.min(wait, shortest))), watchdog)
+        const timer = Deadlines.deadline(watch.last + requestMillis, (now) => {
+          const due = watch.last + watch.limit
+          if (due > now) return due
           watch.expired = true
           return Scope.close(scope, Exit.void)
         })
-        // started and tied to the connection's scope in one step, so that an interruption cannot leave it running
-        yield* Effect.uninterruptible(Effect.flatMap(Effect.forkDaemon(watchdog), (fiber) =>
-          Scope.addFinalizer(scope, Fiber.interruptAsFork(fiber, FiberId.none))))
+        // armed and tied to the connection's scope in one step, so that an interruption cannot leave it armed
+        yield* Effect.uninterruptible(Effect.zipRight(
+          deadlines.arm(timer),
+          Scope.addFinalizer(scope, Effect.sync(() => deadlines.disarm(timer)))
+        ))
 
         const timeout = () => {
           const duration = watch.kind === "request" ? current.timeouts.request : current.timeouts.streamIdle
@@ -468,14 +540,19 @@ export const make = (
         )
         const requestId = requestIdOf(response.headers)
         watch.requestId = requestId
+        noteResponse(span, response.status, requestId)
         if (response.status < 200 || response.status >= 300) {
           return yield* failFromResponse(response, spec.method, spec.path).pipe(
             Effect.ensuring(Scope.close(scope, Exit.void))
           )
         }
+        // from now on the idle window, which may end earlier than the request deadline: re-armed
+        deadlines.disarm(timer)
         watch.kind = "stream_idle"
         watch.limit = idleMillis
         watch.last = clock.unsafeCurrentTimeMillis()
+        timer.due = watch.last + idleMillis
+        yield* deadlines.arm(timer)
         const contentType = Option.getOrElse(Headers.get(response.headers, "content-type"), () => "")
         const body = Stream.mapError(response.stream, (error) =>
           watch.expired
@@ -493,9 +570,29 @@ export const make = (
         }
       })
 
+    // The span of an opened request lasts as long as its connection: until the caller's scope closes.
     const open = (spec: RequestSpec): Effect.Effect<OpenResponse, ApiError.ApiError, Scope.Scope> =>
-      Effect.flatMap(policy(spec.policy), (current) =>
-        retrying(spec, current, (request) => openOnce(spec, request, current)))
+      Effect.flatMap(
+        Effect.makeSpanScoped(spec.span, {
+          kind: "client",
+          captureStackTrace: false,
+          ...(spec.parentSpan === undefined ? {} : { parent: spec.parentSpan }),
+          attributes: {
+            "http.request.method": spec.method,
+            "url.full": baseUrl + spec.path,
+            "url.path": spec.path
+          }
+        }),
+        (span) =>
+          Effect.withFiberRuntime((fiber) => {
+            const propagate =
+              fiber.getFiberRef(FiberRef.currentTracerEnabled) && fiber.getFiberRef(HttpClient.currentTracerPropagation)
+                ? span
+                : undefined
+            return Effect.flatMap(policy(spec.policy), (current) =>
+              retrying(spec, current, span, propagate, (request) => openOnce(spec, request, current, span)))
+          })
+      )
 
     return AgentPlatformClient.of({ baseUrl, policy, json, open })
   })
@@ -507,7 +604,7 @@ export const make = (
  * @category layers
  */
 export const layer = (options: Options): Layer.Layer<AgentPlatformClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(AgentPlatformClient, make(options))
+  Layer.scoped(AgentPlatformClient, make(options))
 
 /**
  * The configuration read by {@link layerConfig}: `AP_API_KEY` (redacted) and `AP_BASE_URL`.
@@ -532,7 +629,7 @@ export const layerConfig = (
     readonly policy?: ClientPolicy.PolicyOverrides | undefined
   }
 ): Layer.Layer<AgentPlatformClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(
+  Layer.scoped(
     AgentPlatformClient,
     Effect.flatMap(options?.config ?? config, (resolved) =>
       make(options?.policy === undefined ? resolved : { ...resolved, policy: options.policy }))

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Context, Effect, Either, Layer, Schema, Stream } from "effect"
+import type { Tracer } from "effect"
 import { AgentPlatformClient } from "./AgentPlatformClient.js"
 import type * as AgentPlatformClientNs from "./AgentPlatformClient.js"
 import * as ApiError from "./ApiError.js"
@@ -192,17 +193,19 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
       ...(options?.metadata === undefined ? {} : { metadata: options.metadata })
     }, "run")
 
-  const get = Effect.fn("RunService.get")(function*(runId: string, options?: CallOptions) {
-    yield* validateId(runId, "runId")
-    const response = yield* client.json({ method: "GET", path: runPath(runId), policy: options?.policy }, Run.Run, "run")
-    return response.value
-  })
+  const get = (runId: string, options?: CallOptions) =>
+    Effect.gen(function*() {
+      yield* validateId(runId, "runId")
+      const response = yield* client.json({ span: "RunService.get", method: "GET", path: runPath(runId), policy: options?.policy }, Run.Run, "run")
+      return response.value
+    })
 
-  const cancel = Effect.fn("RunService.cancel")(function*(runId: string, options?: CallOptions) {
-    yield* validateId(runId, "runId")
-    const response = yield* client.json({ method: "POST", path: `${runPath(runId)}/cancel`, body: {}, policy: options?.policy }, Run.Run, "run")
-    return response.value
-  })
+  const cancel = (runId: string, options?: CallOptions) =>
+    Effect.gen(function*() {
+      yield* validateId(runId, "runId")
+      const response = yield* client.json({ span: "RunService.cancel", method: "POST", path: `${runPath(runId)}/cancel`, body: {}, policy: options?.policy }, Run.Run, "run")
+      return response.value
+    })
 
   // The run has ended and has no event after `after`: then a stream asked for what follows is complete.
   const hasEnded = (runId: string, after: number) =>
@@ -239,10 +242,13 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
     after: number,
     policy: ClientPolicy.PolicyOverrides | undefined,
     maxEventSize: number,
-    decide: (event: RunEvent.RunEvent) => sse.Decision
+    decide: (event: RunEvent.RunEvent) => sse.Decision,
+    span: Tracer.Span
   ) =>
     Effect.flatMap(
       client.open({
+        span: "RunService.events.connect",
+        parentSpan: span,
         method: "GET",
         path: `${runPath(runId)}/events`,
         query: { starting_after: after },
@@ -254,74 +260,84 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
     )
 
   const events = (runId: string, options?: EventsOptions): Stream.Stream<RunEvent.RunEvent, ApiError.ApiError> =>
-    Stream.unwrap(Effect.gen(function*() {
-      yield* validateId(runId, "runId")
-      yield* validateStartingAfter(options?.startingAfter)
-      const policy = yield* client.policy(options?.policy)
-      return resume.resumable({
-        runId,
-        startingAfter: options?.startingAfter ?? 0,
-        policy,
-        connect: (state, decide) =>
-          connectEvents(runId, state.lastSequenceNumber, options?.policy, policy.stream.maxEventSize, decide),
-        hasEnded,
-        onAbandon: options?.cancelOnInterrupt === true ? cancelOnce : undefined
+    resume.resumable(
+      "RunService.events",
+      Effect.gen(function*() {
+        yield* validateId(runId, "runId")
+        yield* validateStartingAfter(options?.startingAfter)
+        const policy = yield* client.policy(options?.policy)
+        return {
+          runId,
+          startingAfter: options?.startingAfter ?? 0,
+          policy,
+          connect: (state, decide, span) =>
+            connectEvents(runId, state.lastSequenceNumber, options?.policy, policy.stream.maxEventSize, decide, span),
+          hasEnded,
+          onAbandon: options?.cancelOnInterrupt === true ? cancelOnce : undefined
+        }
       })
-    })).pipe(Stream.withSpan("RunService.events"))
+    )
 
   const stream = (
     sessionId: string,
     input: RunInput.RunInputLike,
     options?: CreateOptions & FollowOptions
   ): Stream.Stream<RunEvent.RunEvent, ApiError.ApiError> =>
-    Stream.unwrap(Effect.gen(function*() {
+    resume.resumable(
+      "RunService.stream",
+      Effect.gen(function*() {
+        yield* validateId(sessionId, "sessionId")
+        const body = yield* createBody(input, options)
+        const policy = yield* client.policy(options?.policy)
+        const idempotencyKey = options?.idempotencyKey ?? globalThis.crypto.randomUUID()
+        const maxEventSize = policy.stream.maxEventSize
+        return {
+          runId: undefined,
+          startingAfter: 0,
+          policy,
+          connect: (state, decide, span) => {
+            if (state.runId !== undefined) {
+              return connectEvents(state.runId, state.lastSequenceNumber, options?.policy, maxEventSize, decide, span)
+            }
+            // No run id yet: the same Idempotency-Key makes the platform stream the same run from its start.
+            return Effect.flatMap(
+              client.open({
+                span: "RunService.stream.connect",
+                parentSpan: span,
+                method: "POST",
+                path: sessionRunsPath(sessionId),
+                body: { ...body, stream: true },
+                idempotencyKey,
+                accept: "text/event-stream",
+                policy: state.connections === 1 ? options?.policy : ClientPolicy.withoutRetries(options?.policy)
+              }),
+              (response) =>
+                Effect.map(eventConnection(response, maxEventSize, decide), (connection) => ({
+                  ...connection,
+                  runId: runIdFromLocation(response.headers["content-location"])
+                }))
+            )
+          },
+          hasEnded,
+          onAbandon: options?.cancelOnInterrupt === false ? undefined : cancelOnce
+        }
+      })
+    )
+
+  const create = (sessionId: string, input: RunInput.RunInputLike, options?: CreateOptions) =>
+    Effect.gen(function*() {
       yield* validateId(sessionId, "sessionId")
       const body = yield* createBody(input, options)
-      const policy = yield* client.policy(options?.policy)
-      const idempotencyKey = options?.idempotencyKey ?? globalThis.crypto.randomUUID()
-      const maxEventSize = policy.stream.maxEventSize
-      return resume.resumable({
-        runId: undefined,
-        startingAfter: 0,
-        policy,
-        connect: (state, decide) => {
-          if (state.runId !== undefined) {
-            return connectEvents(state.runId, state.lastSequenceNumber, options?.policy, maxEventSize, decide)
-          }
-          // No run id yet: the same Idempotency-Key makes the platform stream the same run from its start.
-          return Effect.flatMap(
-            client.open({
-              method: "POST",
-              path: sessionRunsPath(sessionId),
-              body: { ...body, stream: true },
-              idempotencyKey,
-              accept: "text/event-stream",
-              policy: state.connections === 1 ? options?.policy : ClientPolicy.withoutRetries(options?.policy)
-            }),
-            (response) =>
-              Effect.map(eventConnection(response, maxEventSize, decide), (connection) => ({
-                ...connection,
-                runId: runIdFromLocation(response.headers["content-location"])
-              }))
-          )
-        },
-        hasEnded,
-        onAbandon: options?.cancelOnInterrupt === false ? undefined : cancelOnce
-      })
-    })).pipe(Stream.withSpan("RunService.stream"))
-
-  const create = Effect.fn("RunService.create")(function*(sessionId: string, input: RunInput.RunInputLike, options?: CreateOptions) {
-    yield* validateId(sessionId, "sessionId")
-    const body = yield* createBody(input, options)
-    const response = yield* client.json({
-      method: "POST",
-      path: sessionRunsPath(sessionId),
-      body,
-      idempotencyKey: options?.idempotencyKey,
-      policy: options?.policy
-    }, Run.Run, "run")
-    return response.value
-  })
+      const response = yield* client.json({
+        span: "RunService.create",
+        method: "POST",
+        path: sessionRunsPath(sessionId),
+        body,
+        idempotencyKey: options?.idempotencyKey,
+        policy: options?.policy
+      }, Run.Run, "run")
+      return response.value
+    })
 
   const createAndWait = Effect.fn("RunService.createAndWait")(function*(
     sessionId: string,
@@ -331,6 +347,7 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
     yield* validateId(sessionId, "sessionId")
     const body = yield* createBody(input, options)
     const response = yield* client.json({
+      span: "RunService.create",
       method: "POST",
       path: sessionRunsPath(sessionId),
       body: { ...body, wait: true },
@@ -349,34 +366,38 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
     return yield* terminalRun(run)
   })
 
-  const eventsPage = Effect.fn("RunService.eventsPage")(function*(runId: string, options?: EventsPageOptions) {
-    yield* validateId(runId, "runId")
-    yield* validateStartingAfter(options?.startingAfter)
-    const response = yield* client.json({
-      method: "GET",
-      path: `${runPath(runId)}/events`,
-      query: { starting_after: options?.startingAfter, limit: options?.limit },
-      policy: options?.policy
-    }, EventPage, "run event page")
-    const data: Array<RunEvent.RunEvent> = []
-    for (const item of response.value.data) {
-      const decoded = RunEvent.decode(item, response.requestId)
-      if (Either.isLeft(decoded)) return yield* Effect.fail(decoded.left)
-      data.push(decoded.right)
-    }
-    return { data, hasMore: response.value.hasMore }
-  })
+  const eventsPage = (runId: string, options?: EventsPageOptions) =>
+    Effect.gen(function*() {
+      yield* validateId(runId, "runId")
+      yield* validateStartingAfter(options?.startingAfter)
+      const response = yield* client.json({
+        span: "RunService.eventsPage",
+        method: "GET",
+        path: `${runPath(runId)}/events`,
+        query: { starting_after: options?.startingAfter, limit: options?.limit },
+        policy: options?.policy
+      }, EventPage, "run event page")
+      const data: Array<RunEvent.RunEvent> = []
+      for (const item of response.value.data) {
+        const decoded = RunEvent.decode(item, response.requestId)
+        if (Either.isLeft(decoded)) return yield* Effect.fail(decoded.left)
+        data.push(decoded.right)
+      }
+      return { data, hasMore: response.value.hasMore }
+    })
 
-  const list = Effect.fn("RunService.list")(function*(sessionId: string, params?: Page.PageParams & CallOptions) {
-    yield* validateId(sessionId, "sessionId")
-    const response = yield* client.json({
-      method: "GET",
-      path: sessionRunsPath(sessionId),
-      query: { limit: params?.limit, starting_after: params?.startingAfter },
-      policy: params?.policy
-    }, RunPage, "run list")
-    return response.value
-  })
+  const list = (sessionId: string, params?: Page.PageParams & CallOptions) =>
+    Effect.gen(function*() {
+      yield* validateId(sessionId, "sessionId")
+      const response = yield* client.json({
+        span: "RunService.list",
+        method: "GET",
+        path: sessionRunsPath(sessionId),
+        query: { limit: params?.limit, starting_after: params?.startingAfter },
+        policy: params?.policy
+      }, RunPage, "run list")
+      return response.value
+    })
 
   const listAll = (sessionId: string, params?: { readonly pageSize?: number | undefined } & CallOptions) =>
     Page.stream((startingAfter) => list(sessionId, { limit: params?.pageSize, startingAfter, policy: params?.policy }))

@@ -112,105 +112,111 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient | RunServic
   const client = yield* AgentPlatformClient
   const runs = yield* RunService
 
-  const create = Effect.fn("SessionService.create")(function*(params?: Session.CreateSessionParams, options?: CreateOptions) {
-    const body = yield* validateSchema(Session.CreateSessionParams, params ?? {}, "session")
-    const response = yield* client.json({
-      method: "POST",
-      path: "/sessions",
-      body,
-      idempotencyKey: options?.idempotencyKey,
-      policy: options?.policy
-    }, Session.Session, "session")
-    return response.value
-  })
+  const create = (params?: Session.CreateSessionParams, options?: CreateOptions) =>
+    Effect.gen(function*() {
+      const body = yield* validateSchema(Session.CreateSessionParams, params ?? {}, "session")
+      const response = yield* client.json({
+        span: "SessionService.create",
+        method: "POST",
+        path: "/sessions",
+        body,
+        idempotencyKey: options?.idempotencyKey,
+        policy: options?.policy
+      }, Session.Session, "session")
+      return response.value
+    })
 
-  const get = Effect.fn("SessionService.get")(function*(sessionId: string, options?: CallOptions) {
-    yield* validateId(sessionId, "sessionId")
-    const response = yield* client.json({
-      method: "GET",
-      path: `/sessions/${encodeURIComponent(sessionId)}`,
-      policy: options?.policy
-    }, Session.SessionWithTranscript, "session")
-    return response.value
-  })
+  const get = (sessionId: string, options?: CallOptions) =>
+    Effect.gen(function*() {
+      yield* validateId(sessionId, "sessionId")
+      const response = yield* client.json({
+        span: "SessionService.get",
+        method: "GET",
+        path: `/sessions/${encodeURIComponent(sessionId)}`,
+        policy: options?.policy
+      }, Session.SessionWithTranscript, "session")
+      return response.value
+    })
 
-  const list = Effect.fn("SessionService.list")(function*(params?: Page.PageParams & CallOptions) {
-    const response = yield* client.json({
-      method: "GET",
-      path: "/sessions",
-      query: { limit: params?.limit, starting_after: params?.startingAfter },
-      policy: params?.policy
-    }, SessionPage, "session list")
-    return response.value
-  })
+  const list = (params?: Page.PageParams & CallOptions) =>
+    Effect.gen(function*() {
+      const response = yield* client.json({
+        span: "SessionService.list",
+        method: "GET",
+        path: "/sessions",
+        query: { limit: params?.limit, starting_after: params?.startingAfter },
+        policy: params?.policy
+      }, SessionPage, "session list")
+      return response.value
+    })
 
   const listAll = (params?: { readonly pageSize?: number | undefined } & CallOptions) =>
     Page.stream((startingAfter) => list({ limit: params?.pageSize, startingAfter, policy: params?.policy }))
 
   const scoped = (params?: ScopedParams): Effect.Effect<ScopedSession, ApiError.ApiError, Scope.Scope> =>
     Effect.gen(function*() {
-      const session = params !== undefined && "id" in params
-        ? (yield* get(params.id)).session
-        : yield* create(params)
-      const { stream: { cancelTimeout } } = yield* client.policy()
-      const open = new Set<string>()
-      const settle = (run: Run.Run) =>
-        Effect.sync(() => {
-          if (Run.isTerminalStatus(run.status)) open.delete(run.id)
-          else open.add(run.id)
-        })
+        const session = params !== undefined && "id" in params
+          ? (yield* get(params.id)).session
+          : yield* create(params)
+        const { stream: { cancelTimeout } } = yield* client.policy()
+        const open = new Set<string>()
+        const settle = (run: Run.Run) =>
+          Effect.sync(() => {
+            if (Run.isTerminalStatus(run.status)) open.delete(run.id)
+            else open.add(run.id)
+          })
 
-      yield* Effect.addFinalizer(() =>
-        Effect.forEach(
-          Array.from(open),
-          (runId) => cancelBounded(runs.cancel(runId, { policy: ClientPolicy.withoutRetries() }), cancelTimeout),
-          { concurrency: "unbounded", discard: true }
-        ).pipe(Effect.withSpan("SessionService.scoped.release"))
-      )
+        yield* Effect.addFinalizer(() =>
+          Effect.forEach(
+            Array.from(open),
+            (runId) => cancelBounded(runs.cancel(runId, { policy: ClientPolicy.withoutRetries() }), cancelTimeout),
+            { concurrency: "unbounded", discard: true }
+          ).pipe(Effect.withSpan("SessionService.scoped.release"))
+        )
 
-      return {
-        id: session.id,
-        session,
-        create: (input, options) => Effect.tap(runs.create(session.id, input, options), settle),
-        // createAndWait cancels its own run when interrupted; a result is terminal, so nothing to track.
-        createAndWait: (input, options) => runs.createAndWait(session.id, input, options),
-        stream: (input, options) =>
-          Stream.tap(runs.stream(session.id, input, options), (event) =>
-            Effect.sync(() => {
-              if (RunEvent.isTerminal(event)) open.delete(event.run_id)
-              else if (!open.has(event.run_id)) open.add(event.run_id)
-            })),
-        transcript: get(session.id),
-        openRuns: Effect.sync(() => Array.from(open))
-      } satisfies ScopedSession
-    }).pipe(Effect.withSpan("SessionService.scoped"))
+        return {
+          id: session.id,
+          session,
+          create: (input, options) => Effect.tap(runs.create(session.id, input, options), settle),
+          // createAndWait cancels its own run when interrupted; a result is terminal, so nothing to track.
+          createAndWait: (input, options) => runs.createAndWait(session.id, input, options),
+          stream: (input, options) =>
+            Stream.tap(runs.stream(session.id, input, options), (event) =>
+              Effect.sync(() => {
+                if (RunEvent.isTerminal(event)) open.delete(event.run_id)
+                else if (!open.has(event.run_id)) open.add(event.run_id)
+              })),
+          transcript: get(session.id),
+          openRuns: Effect.sync(() => Array.from(open))
+        } satisfies ScopedSession
+      }).pipe(Effect.withSpan("SessionService.scoped"))
 
-  return SessionService.of({ create, get, list, listAll, scoped })
-})
+    return SessionService.of({ create, get, list, listAll, scoped })
+  })
 
-/**
- * The layer of the service.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layer: Layer.Layer<SessionService, never, AgentPlatformClient | RunService> = Layer.effect(
-  SessionService,
-  make
-)
+  /**
+   * The layer of the service.
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  export const layer: Layer.Layer<SessionService, never, AgentPlatformClient | RunService> = Layer.effect(
+    SessionService,
+    make
+  )
 
-/**
- * A layer from a partial implementation, for tests. Calling a method it lacks fails loudly (a defect naming
- * the method).
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerTest = (implementation: Partial<Service>): Layer.Layer<SessionService> =>
-  Layer.succeed(SessionService, SessionService.of({
-    create: implementation.create ?? missing("SessionService.create"),
-    get: implementation.get ?? missing("SessionService.get"),
-    list: implementation.list ?? missing("SessionService.list"),
-    listAll: implementation.listAll ?? missing.stream("SessionService.listAll"),
-    scoped: implementation.scoped ?? missing("SessionService.scoped")
-  }))
+  /**
+   * A layer from a partial implementation, for tests. Calling a method it lacks fails loudly (a defect naming
+   * the method).
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  export const layerTest = (implementation: Partial<Service>): Layer.Layer<SessionService> =>
+    Layer.succeed(SessionService, SessionService.of({
+      create: implementation.create ?? missing("SessionService.create"),
+      get: implementation.get ?? missing("SessionService.get"),
+      list: implementation.list ?? missing("SessionService.list"),
+      listAll: implementation.listAll ?? missing.stream("SessionService.listAll"),
+      scoped: implementation.scoped ?? missing("SessionService.scoped")
+    }))

@@ -8,7 +8,7 @@ import { Context, Effect, Layer, Stream } from "effect"
 import * as Action from "./Action.js"
 import { AgentPlatformClient } from "./AgentPlatformClient.js"
 import * as ApiError from "./ApiError.js"
-import { missing, validateId, validateSchema } from "./internal/validate.js"
+import { missing, validateSchema, valueOf, withId } from "./internal/validate.js"
 import * as Page from "./Page.js"
 import type { CallOptions } from "./RunService.js"
 
@@ -136,16 +136,12 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
     Page.stream((startingAfter) => listInvocations({ limit: params?.pageSize, startingAfter, policy: params?.policy }))
 
   const getInvocation = (invocationId: string, options?: CallOptions) =>
-    Effect.gen(function*() {
-      yield* validateId(invocationId, "invocationId")
-      const response = yield* client.json({
-        span: "ActionService.getInvocation",
-        method: "GET",
-        path: `/action_invocations/${encodeURIComponent(invocationId)}`,
-        policy: options?.policy
-      }, Action.ActionInvocation, "action invocation")
-      return response.value
-    })
+    withId(invocationId, "invocationId", () => Effect.map(client.json({
+      span: "ActionService.getInvocation",
+      method: "GET",
+      path: `/action_invocations/${encodeURIComponent(invocationId)}`,
+      policy: options?.policy
+    }, Action.ActionInvocation, "action invocation"), valueOf))
 
   return ActionService.of({ list, invoke, listInvocations, listAllInvocations, getInvocation })
 })

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Headers, HttpClient, HttpClientRequest, HttpTraceContext } from "@effect/platform"
+import { Headers, HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError, HttpClientResponse } from "@effect/platform"
 import {
   Clock,
@@ -19,7 +19,6 @@ import {
   Either,
   ExecutionStrategy,
   Exit,
-  FiberRef,
   Layer,
   Option,
   ParseResult,
@@ -28,10 +27,11 @@ import {
   Scope,
   Stream
 } from "effect"
-import type { Tracer } from "effect"
+import type { Fiber, Tracer } from "effect"
 import * as ApiError from "./ApiError.js"
 import * as ClientPolicy from "./ClientPolicy.js"
 import * as Deadlines from "./internal/deadlines.js"
+import * as Tracing from "./internal/tracing.js"
 import { version } from "./internal/version.js"
 import { issueToDecodeError } from "./RunEvent.js"
 
@@ -153,6 +153,17 @@ export class AgentPlatformClient extends Context.Tag("effect-agent-platform/Agen
   Service
 >() {}
 
+// Decoders by schema: a call's schema is one of a few module constants.
+const decoders = new WeakMap<Schema.Schema.Any, (value: unknown) => Either.Either<unknown, ParseResult.ParseIssue>>()
+const decoderOf = <A, I>(schema: Schema.Schema<A, I>) => {
+  let decode = decoders.get(schema)
+  if (decode === undefined) {
+    decode = ParseResult.decodeUnknownEither(schema)
+    decoders.set(schema, decode)
+  }
+  return decode as (value: unknown) => Either.Either<A, ParseResult.ParseIssue>
+}
+
 const requestIdOf = (headers: Headers.Headers): string | undefined => Option.getOrUndefined(Headers.get(headers, "x-request-id"))
 
 /** @internal */
@@ -256,9 +267,10 @@ export const make = (
     const deadlines = Deadlines.make()
     yield* Effect.addFinalizer(() => deadlines.shutdown)
 
+    const policyOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>, overrides: ClientPolicy.PolicyOverrides | undefined) =>
+      ClientPolicy.merge(ClientPolicy.merge(layerPolicy, fiber.getFiberRef(ClientPolicy.currentOverrides)), overrides)
     const policy = (overrides?: ClientPolicy.PolicyOverrides | undefined) =>
-      Effect.map(FiberRef.get(ClientPolicy.currentOverrides), (region) =>
-        ClientPolicy.merge(ClientPolicy.merge(layerPolicy, region), overrides))
+      Effect.withFiberRuntime<ClientPolicy.Policy>((fiber) => Effect.succeed(policyOf(fiber, overrides)))
 
     // The headers every request carries, built once; `Authorization` is set from the redacted key here only.
     const baseHeaders = {
@@ -266,10 +278,10 @@ export const make = (
       "user-agent": userAgent
     }
 
-    const buildRequest = (spec: RequestSpec, idempotencyKey: string | undefined, span: Tracer.Span | undefined) => {
+    const buildRequest = (spec: RequestSpec, idempotencyKey: string | undefined, span: Tracer.AnySpan | undefined) => {
       const headers: Record<string, string> = { ...baseHeaders, accept: spec.accept ?? "application/json", ...spec.headers }
       if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey
-      if (span !== undefined) Object.assign(headers, HttpTraceContext.toHeaders(span))
+      if (span !== undefined) Object.assign(headers, Tracing.headers(span))
       let urlParams: Record<string, string> | undefined
       if (spec.query !== undefined) {
         urlParams = {}
@@ -313,34 +325,36 @@ export const make = (
       )
     }
 
+    const spanOptions = (spec: RequestSpec): Tracer.SpanOptions => ({
+      kind: "client",
+      captureStackTrace: false,
+      ...(spec.parentSpan === undefined ? {} : { parent: spec.parentSpan }),
+      attributes: {
+        "http.request.method": spec.method,
+        "url.full": baseUrl + spec.path,
+        "url.path": spec.path
+      }
+    })
+
     /**
-     * The call's span (named by the spec, a client span with the HTTP attributes, ended when the call ends);
-     * `propagate` is the span whose trace context the requests carry, if the tracer and propagation are on.
+     * The call's span (named by the spec, a client span with the HTTP attributes, ended when the call ends), if
+     * spans are recorded; `propagate` is the span whose trace context the requests carry, if propagation is on:
+     * the call's span, or else the caller's.
      */
     const traced = <A, E, R>(
+      fiber: Fiber.RuntimeFiber<unknown, unknown>,
       spec: RequestSpec,
-      body: (span: Tracer.Span, propagate: Tracer.Span | undefined) => Effect.Effect<A, E, R>
-    ): Effect.Effect<A, E, R> =>
-      Effect.useSpan(spec.span, {
-        kind: "client",
-        captureStackTrace: false,
-        ...(spec.parentSpan === undefined ? {} : { parent: spec.parentSpan }),
-        attributes: {
-          "http.request.method": spec.method,
-          "url.full": baseUrl + spec.path,
-          "url.path": spec.path
-        }
-      }, (span) =>
-        Effect.withFiberRuntime((fiber) =>
-          body(
-            span,
-            fiber.getFiberRef(FiberRef.currentTracerEnabled) && fiber.getFiberRef(HttpClient.currentTracerPropagation)
-              ? span
-              : undefined
-          )
-        ))
+      body: (span: Tracer.Span | undefined, propagate: Tracer.AnySpan | undefined) => Effect.Effect<A, E, R>
+    ): Effect.Effect<A, E, R> => {
+      const tracing = Tracing.read(fiber)
+      if (!tracing.record) {
+        return body(undefined, tracing.propagate ? (spec.parentSpan ?? tracing.current) : undefined)
+      }
+      return Effect.useSpan(spec.span, spanOptions(spec), (span) => body(span, tracing.propagate ? span : undefined))
+    }
 
-    const noteResponse = (span: Tracer.Span, status: number, requestId: string | undefined) => {
+    const noteResponse = (span: Tracer.Span | undefined, status: number, requestId: string | undefined) => {
+      if (span === undefined) return
       span.attribute("http.response.status_code", status)
       if (requestId !== undefined) span.attribute("agentplatform.request_id", requestId)
     }
@@ -348,8 +362,8 @@ export const make = (
     const retrying = <A, R>(
       spec: RequestSpec,
       current: ClientPolicy.Policy,
-      span: Tracer.Span,
-      propagate: Tracer.Span | undefined,
+      span: Tracer.Span | undefined,
+      propagate: Tracer.AnySpan | undefined,
       attempt: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<A, ApiError.ApiError, R>
     ): Effect.Effect<A, ApiError.ApiError, R> => {
       if (spec.idempotencyKey !== undefined && !/^[\x21-\x7e][\x20-\x7e]{0,253}[\x21-\x7e]$|^[\x21-\x7e]$/.test(spec.idempotencyKey)) {
@@ -369,7 +383,7 @@ export const make = (
         return Effect.retry(
           Effect.suspend(() => {
             if (replayed) {
-              span.attribute("agentplatform.attempts", ++tries)
+              span?.attribute("agentplatform.attempts", ++tries)
               return once
             }
             replayed = true
@@ -392,97 +406,105 @@ export const make = (
       subject: string,
       kind: "request" | "wait",
       duration: Duration.Duration,
-      span: Tracer.Span
+      span: Tracer.Span | undefined,
+      clock: Clock.Clock
     ): Effect.Effect<JsonResponse<A>, ApiError.ApiError> =>
-      Effect.flatMap(Scope.make(), (scope) =>
-        Effect.clockWith((clock) => {
-          let expired = false
-          const timer = Deadlines.deadline(clock.unsafeCurrentTimeMillis() + Duration.toMillis(duration), () => {
-            expired = true
-            return Scope.close(scope, Exit.void)
+      Effect.flatMap(Scope.make(), (scope) => {
+        let expired = false
+        const timer = Deadlines.deadline(clock.unsafeCurrentTimeMillis() + Duration.toMillis(duration), () => {
+          expired = true
+          return Scope.close(scope, Exit.void)
+        })
+        const timeout = () =>
+          new ApiError.Timeout({
+            kind,
+            timeoutMillis: Duration.toMillis(duration),
+            message: `no complete answer within ${Duration.format(duration)}`
           })
-          const timeout = () =>
-            new ApiError.Timeout({
-              kind,
-              timeoutMillis: Duration.toMillis(duration),
-              message: `no complete answer within ${Duration.format(duration)}`
-            })
-          const call = Effect.flatMap(
-            Effect.mapError(
-              Scope.extend(scopedClient.execute(request), scope),
-              (error) => expired ? timeout() : transportError(spec.method, spec.path, error)
-            ),
-            (response): Effect.Effect<JsonResponse<A>, ApiError.ApiError> => {
-              const requestId = requestIdOf(response.headers)
-              noteResponse(span, response.status, requestId)
-              if (response.status < 200 || response.status >= 300) {
-                return failFromResponse(response, spec.method, spec.path)
-              }
-              return Effect.flatMap(
-                Effect.mapError(response.text, (error) =>
-                  expired
-                    ? timeout()
-                    : transportError(spec.method, spec.path, error, { status: response.status, requestId })),
-                (text) => {
-                  let value: unknown
-                  try {
-                    value = JSON.parse(text)
-                  } catch {
-                    return Effect.fail(
-                      new ApiError.DecodeError({
-                        subject,
-                        path: "",
-                        status: response.status,
-                        message: `the ${subject} answer is not JSON (${text.length} characters)`,
-                        ...withRequestId(requestId)
-                      })
-                    )
-                  }
-                  const decoded = decode(value)
-                  if (Either.isLeft(decoded)) {
-                    const error = issueToDecodeError(decoded.left, subject, requestId)
-                    return Effect.fail(
-                      new ApiError.DecodeError({
-                        subject: error.subject,
-                        path: error.path,
-                        message: error.message,
-                        status: response.status,
-                        ...withRequestId(requestId)
-                      })
-                    )
-                  }
-                  return Effect.succeed({
-                    value: decoded.right,
-                    status: response.status,
-                    headers: response.headers,
-                    requestId
-                  })
-                }
-              )
+        const call = Effect.flatMap(
+          Effect.mapError(
+            Scope.extend(scopedClient.execute(request), scope),
+            (error) => expired ? timeout() : transportError(spec.method, spec.path, error)
+          ),
+          (response): Effect.Effect<JsonResponse<A>, ApiError.ApiError> => {
+            // a response's headers are copied at each read: read once
+            const headers = response.headers
+            const requestId = requestIdOf(headers)
+            noteResponse(span, response.status, requestId)
+            if (response.status < 200 || response.status >= 300) {
+              return failFromResponse(response, spec.method, spec.path)
             }
-          )
-          return Effect.zipRight(deadlines.arm(timer), call).pipe(
-            Effect.onExit(() => {
-              deadlines.disarm(timer)
-              return Scope.close(scope, Exit.void)
-            })
-          )
-        }))
+            return Effect.flatMap(
+              Effect.mapError(response.text, (error) =>
+                expired
+                  ? timeout()
+                  : transportError(spec.method, spec.path, error, { status: response.status, requestId })),
+              (text) => {
+                let value: unknown
+                try {
+                  value = JSON.parse(text)
+                } catch {
+                  return Effect.fail(
+                    new ApiError.DecodeError({
+                      subject,
+                      path: "",
+                      status: response.status,
+                      message: `the ${subject} answer is not JSON (${text.length} characters)`,
+                      ...withRequestId(requestId)
+                    })
+                  )
+                }
+                const decoded = decode(value)
+                if (Either.isLeft(decoded)) {
+                  const error = issueToDecodeError(decoded.left, subject, requestId)
+                  return Effect.fail(
+                    new ApiError.DecodeError({
+                      subject: error.subject,
+                      path: error.path,
+                      message: error.message,
+                      status: response.status,
+                      ...withRequestId(requestId)
+                    })
+                  )
+                }
+                return Effect.succeed({
+                  value: decoded.right,
+                  status: response.status,
+                  headers,
+                  requestId
+                })
+              }
+            )
+          }
+        )
+        // `arm` answers `Effect.void` when the ticker already runs (nearly always): then there is nothing to run
+        const armed = deadlines.arm(timer)
+        return Effect.onExit(armed === Effect.void ? call : Effect.zipRight(armed, call), (exit) => {
+          deadlines.disarm(timer)
+          // After a success the body has been read in full and the connection is back in its pool: closing the
+          // scope would only abort a finished request (the finaliser of `withScope`), which costs a
+          // DOMException and an abort event per call, a fifth of a call's cost (profiled in
+          // docs/PERFORMANCE.md). Effect's HTTP clients add nothing else to it; it is left to the garbage collector.
+          return Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, Exit.void)
+        })
+      })
 
     const json = <A, I>(
       spec: RequestSpec,
       schema: Schema.Schema<A, I>,
       subject: string
-    ): Effect.Effect<JsonResponse<A>, ApiError.ApiError> => {
-      const decode = ParseResult.decodeUnknownEither(schema)
-      return traced(spec, (span, propagate) =>
-        Effect.flatMap(policy(spec.policy), (current) => {
-          const kind = spec.deadline ?? "request"
-          const duration = Duration.decode(kind === "wait" ? current.timeouts.wait : current.timeouts.request)
-          return retrying(spec, current, span, propagate, (request) =>
-            jsonOnce(spec, request, decode, subject, kind, duration, span))
-        }))
-    }
+    ): Effect.Effect<JsonResponse<A>, ApiError.ApiError> =>
+      // everything a call needs from its fiber is read in one step
+      Effect.withFiberRuntime((fiber) => {
+        const current = policyOf(fiber, spec.policy)
+        const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+        const decode = decoderOf(schema)
+        const kind = spec.deadline ?? "request"
+        const duration = Duration.decode(kind === "wait" ? current.timeouts.wait : current.timeouts.request)
+        return traced(fiber, spec, (span, propagate) =>
+          retrying(spec, current, span, propagate, (request) =>
+            jsonOnce(spec, request, decode, subject, kind, duration, span, clock)))
+      })
 
     /**
      * One try of a stream request. Its connection lives in a scope of its own; one deadline per connection
@@ -494,7 +516,7 @@ export const make = (
       spec: RequestSpec,
       request: HttpClientRequest.HttpClientRequest,
       current: ClientPolicy.Policy,
-      span: Tracer.Span
+      span: Tracer.Span | undefined
     ): Effect.Effect<OpenResponse, ApiError.ApiError, Scope.Scope> =>
       Effect.gen(function*() {
         const outer = yield* Effect.scope
@@ -572,27 +594,19 @@ export const make = (
 
     // The span of an opened request lasts as long as its connection: until the caller's scope closes.
     const open = (spec: RequestSpec): Effect.Effect<OpenResponse, ApiError.ApiError, Scope.Scope> =>
-      Effect.flatMap(
-        Effect.makeSpanScoped(spec.span, {
-          kind: "client",
-          captureStackTrace: false,
-          ...(spec.parentSpan === undefined ? {} : { parent: spec.parentSpan }),
-          attributes: {
-            "http.request.method": spec.method,
-            "url.full": baseUrl + spec.path,
-            "url.path": spec.path
-          }
-        }),
-        (span) =>
-          Effect.withFiberRuntime((fiber) => {
-            const propagate =
-              fiber.getFiberRef(FiberRef.currentTracerEnabled) && fiber.getFiberRef(HttpClient.currentTracerPropagation)
-                ? span
-                : undefined
-            return Effect.flatMap(policy(spec.policy), (current) =>
-              retrying(spec, current, span, propagate, (request) => openOnce(spec, request, current, span)))
-          })
-      )
+      Effect.withFiberRuntime((fiber) => {
+        const tracing = Tracing.read(fiber)
+        const current = policyOf(fiber, spec.policy)
+        const send = (span: Tracer.Span | undefined, propagate: Tracer.AnySpan | undefined) =>
+          retrying(spec, current, span, propagate, (request) => openOnce(spec, request, current, span))
+        if (!tracing.record) {
+          return send(undefined, tracing.propagate ? (spec.parentSpan ?? tracing.current) : undefined)
+        }
+        return Effect.flatMap(
+          Effect.makeSpanScoped(spec.span, spanOptions(spec)),
+          (span) => send(span, tracing.propagate ? span : undefined)
+        )
+      })
 
     return AgentPlatformClient.of({ baseUrl, policy, json, open })
   })

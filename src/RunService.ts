@@ -12,7 +12,7 @@ import * as ApiError from "./ApiError.js"
 import * as ClientPolicy from "./ClientPolicy.js"
 import * as resume from "./internal/resume.js"
 import * as sse from "./internal/sse.js"
-import { missing, validateId, validateSchema } from "./internal/validate.js"
+import { missing, validateId, validateSchema, valueOf, withId } from "./internal/validate.js"
 import * as Page from "./Page.js"
 import * as Run from "./Run.js"
 import * as RunEvent from "./RunEvent.js"
@@ -194,18 +194,24 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
     }, "run")
 
   const get = (runId: string, options?: CallOptions) =>
-    Effect.gen(function*() {
-      yield* validateId(runId, "runId")
-      const response = yield* client.json({ span: "RunService.get", method: "GET", path: runPath(runId), policy: options?.policy }, Run.Run, "run")
-      return response.value
-    })
+    withId(runId, "runId", () =>
+      Effect.map(
+        client.json({ span: "RunService.get", method: "GET", path: runPath(runId), policy: options?.policy }, Run.Run, "run"),
+        valueOf
+      ))
 
   const cancel = (runId: string, options?: CallOptions) =>
-    Effect.gen(function*() {
-      yield* validateId(runId, "runId")
-      const response = yield* client.json({ span: "RunService.cancel", method: "POST", path: `${runPath(runId)}/cancel`, body: {}, policy: options?.policy }, Run.Run, "run")
-      return response.value
-    })
+    withId(runId, "runId", () =>
+      Effect.map(
+        client.json({
+          span: "RunService.cancel",
+          method: "POST",
+          path: `${runPath(runId)}/cancel`,
+          body: {},
+          policy: options?.policy
+        }, Run.Run, "run"),
+        valueOf
+      ))
 
   // The run has ended and has no event after `after`: then a stream asked for what follows is complete.
   const hasEnded = (runId: string, after: number) =>
@@ -243,7 +249,7 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
     policy: ClientPolicy.PolicyOverrides | undefined,
     maxEventSize: number,
     decide: (event: RunEvent.RunEvent) => sse.Decision,
-    span: Tracer.Span
+    span: Tracer.Span | undefined
   ) =>
     Effect.flatMap(
       client.open({

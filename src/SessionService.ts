@@ -10,7 +10,7 @@ import { AgentPlatformClient } from "./AgentPlatformClient.js"
 import type * as ApiError from "./ApiError.js"
 import * as ClientPolicy from "./ClientPolicy.js"
 import { cancelBounded } from "./internal/resume.js"
-import { missing, validateId, validateSchema } from "./internal/validate.js"
+import { missing, validateSchema, valueOf, withId } from "./internal/validate.js"
 import * as Page from "./Page.js"
 import * as Run from "./Run.js"
 import * as RunEvent from "./RunEvent.js"
@@ -127,16 +127,12 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient | RunServic
     })
 
   const get = (sessionId: string, options?: CallOptions) =>
-    Effect.gen(function*() {
-      yield* validateId(sessionId, "sessionId")
-      const response = yield* client.json({
-        span: "SessionService.get",
-        method: "GET",
-        path: `/sessions/${encodeURIComponent(sessionId)}`,
-        policy: options?.policy
-      }, Session.SessionWithTranscript, "session")
-      return response.value
-    })
+    withId(sessionId, "sessionId", () => Effect.map(client.json({
+      span: "SessionService.get",
+      method: "GET",
+      path: `/sessions/${encodeURIComponent(sessionId)}`,
+      policy: options?.policy
+    }, Session.SessionWithTranscript, "session"), valueOf))
 
   const list = (params?: Page.PageParams & CallOptions) =>
     Effect.gen(function*() {

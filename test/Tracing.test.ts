@@ -1,6 +1,6 @@
 import { HttpClient } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Stream, TestClock } from "effect"
+import { Effect, Exit, Stream, TestClock, Tracer } from "effect"
 import { RunService, TestHttpClient } from "../src/index.js"
 import { completedRun, run, testLayer } from "./helpers.js"
 import { recordingTracer } from "./support.js"
@@ -50,13 +50,30 @@ describe("tracing: one span per call, carrying the HTTP attributes and the trace
   it.effect("no trace context is sent when propagation is switched off, or the tracer is disabled", () =>
     Effect.gen(function*() {
       const runs = yield* RunService.RunService
-      yield* runs.get("run_1").pipe(Effect.locally(HttpClient.currentTracerPropagation, false))
-      yield* runs.get("run_1").pipe(Effect.withTracerEnabled(false))
-      yield* runs.get("run_1")
+      const traced = recordingTracer()
+      yield* runs.get("run_1").pipe(Effect.locally(HttpClient.currentTracerPropagation, false), Effect.withTracer(traced.tracer))
+      yield* runs.get("run_1").pipe(Effect.withTracerEnabled(false), Effect.withTracer(traced.tracer))
+      yield* runs.get("run_1").pipe(Effect.withTracer(traced.tracer))
       const sent = yield* requests
       assert.isUndefined(sent[0]!.headers["traceparent"])
       assert.isUndefined(sent[1]!.headers["traceparent"])
       assert.isString(sent[2]!.headers["traceparent"])
+      // the disabled tracer records nothing
+      assert.deepStrictEqual(traced.spans.map((span) => span.name), ["RunService.get", "RunService.get"])
+    }).pipe(Effect.provide(testLayer(() => TestHttpClient.json(200, run("completed"))))))
+
+  it.effect("with no tracer installed the client makes no span; a request carries the caller's trace context, if any", () =>
+    Effect.gen(function*() {
+      const runs = yield* RunService.RunService
+      yield* runs.get("run_1")
+      const handler = yield* runs.get("run_1").pipe(Effect.zipRight(Effect.currentSpan), Effect.withSpan("handler"))
+      const upstream = Tracer.externalSpan({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" })
+      yield* runs.get("run_1").pipe(Effect.withParentSpan(upstream))
+      const sent = yield* requests
+      assert.isUndefined(sent[0]!.headers["traceparent"])
+      assert.strictEqual(sent[1]!.headers["traceparent"], `00-${handler.traceId}-${handler.spanId}-01`)
+      assert.strictEqual(sent[2]!.headers["traceparent"], "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+      assert.strictEqual(sent[2]!.headers["b3"], "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1")
     }).pipe(Effect.provide(testLayer(() => TestHttpClient.json(200, run("completed"))))))
 
   it.effect("a stream has its span; each connection is a client span inside it, ended with the connection", () => {

@@ -6,11 +6,30 @@
 import { Effect, Either, ParseResult, Schema, Stream } from "effect"
 import * as ApiError from "../ApiError.js"
 
-/** @internal An id must be a non-empty string; it is sent as one path segment. */
-export const validateId = (id: unknown, name: string): Effect.Effect<void, ApiError.InvalidRequest> =>
+/** @internal What is wrong with an id, if anything: it must be a non-empty string (it is sent as one path segment). */
+export const invalidId = (id: unknown, name: string): ApiError.InvalidRequest | undefined =>
   typeof id === "string" && id.trim() !== ""
-    ? Effect.void
-    : Effect.fail(new ApiError.InvalidRequest({ message: `${name} must be a non-empty string, got ${JSON.stringify(id) ?? String(id)}` }))
+    ? undefined
+    : new ApiError.InvalidRequest({ message: `${name} must be a non-empty string, got ${JSON.stringify(id) ?? String(id)}` })
+
+/** @internal Runs `f` if the id is valid; fails with the problem otherwise (without a generator: a hot path). */
+export const withId = <A, E>(
+  id: unknown,
+  name: string,
+  f: () => Effect.Effect<A, E>
+): Effect.Effect<A, E | ApiError.InvalidRequest> => {
+  const invalid = invalidId(id, name)
+  return invalid === undefined ? f() : Effect.fail(invalid)
+}
+
+/** @internal The decoded value of a JSON answer. */
+export const valueOf = <A>(response: { readonly value: A }): A => response.value
+
+/** @internal {@link invalidId} as an effect. */
+export const validateId = (id: unknown, name: string): Effect.Effect<void, ApiError.InvalidRequest> => {
+  const invalid = invalidId(id, name)
+  return invalid === undefined ? Effect.void : Effect.fail(invalid)
+}
 
 /** @internal Validates a request body against its schema; the first problem becomes the message. */
 export const validateSchema = <A, I>(

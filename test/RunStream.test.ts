@@ -226,6 +226,20 @@ describe("RunService.stream resumes cuts", () => {
 })
 
 describe("RunService.stream decoding", () => {
+  it.effect("a connection's first event is passed on alone, before the rest of its piece is decoded; the rest follow together", () =>
+    Effect.gen(function*() {
+      const runs = yield* RunService.RunService
+      const chunks = yield* Stream.runCollect(Stream.chunks(runs.stream("sess_1", "hello")))
+      assert.deepStrictEqual(Chunk.toReadonlyArray(chunks).map(sequenceNumbers), [[1], [2, 3, 4]])
+    }).pipe(Effect.provide(testLayer(TestHttpClient.sequence([
+      TestHttpClient.sse([
+        event(1, "run.created", { status: "queued" }),
+        event(2, "run.started", { status: "running" }),
+        event(3, "message.output.delta", { delta: "hi" }),
+        event(4, "run.completed", { status: "completed" })
+      ], { headers: location })
+    ])))))
+
   it.effect("an unknown event type passes through as Unknown, and the stream goes on", () =>
     Effect.gen(function*() {
       const got = Chunk.toReadonlyArray(yield* collectStream)
@@ -308,7 +322,8 @@ describe("RunService.stream decoding", () => {
 })
 
 describe("interruption", () => {
-  const cancelled = TestHttpClient.json(200, run("cancelled"))
+  // a fresh answer per request: a Response body is read once
+  const cancelled = () => TestHttpClient.json(200, run("cancelled"))
 
   it.effect("interrupting the consumer of stream sends cancel for the run", () =>
     Effect.gen(function*() {

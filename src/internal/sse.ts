@@ -65,28 +65,51 @@ const channel = <E>(
     return true
   }
 
-  /** The events of what was fed, then a failure if any, and whether the stream is to end. */
-  const drain = (failure: DecodeError | undefined): [Array<RunEvent.RunEvent>, DecodeError | undefined, boolean] => {
+  // The first event of a connection is passed on as soon as it is decoded, before the rest of its piece (a
+  // live UI's first token); after that, events go in chunks of a piece each.
+  let first = true
+
+  /**
+   * The events of what was fed, then a failure if any, and whether the stream is to end; `more` when frames are
+   * left to decode (after the first event).
+   */
+  const drain = (
+    failure: DecodeError | undefined
+  ): [Array<RunEvent.RunEvent>, DecodeError | undefined, boolean, boolean] => {
     const out: Array<RunEvent.RunEvent> = []
     const parsed = frames
     frames = []
-    for (const frame of parsed) {
-      if (frame.data.length > options.maxEventSize) return [out, tooLarge(), false]
+    for (let i = 0; i < parsed.length; i++) {
+      const frame = parsed[i]!
+      if (frame.data.length > options.maxEventSize) return [out, tooLarge(), false, false]
       const decoded = RunEvent.decodeJson(frame.data, requestId)
-      if (Either.isLeft(decoded)) return [out, decoded.left, false]
+      if (Either.isLeft(decoded)) return [out, decoded.left, false, false]
       const decision = decide === undefined ? "emit" : decide(decoded.right)
       if (decision === "skip") continue
       out.push(decoded.right)
-      if (decision === "last") return [out, undefined, true]
+      if (decision === "last") return [out, undefined, true, false]
+      if (first) {
+        first = false
+        if (i + 1 < parsed.length) {
+          frames = parsed.slice(i + 1)
+          return [out, failure, false, true]
+        }
+      }
     }
-    return [out, failure, false]
+    return [out, failure, false, false]
   }
 
   const write = (
-    [out, failure, last]: [Array<RunEvent.RunEvent>, DecodeError | undefined, boolean],
+    [out, failure, last, more]: [Array<RunEvent.RunEvent>, DecodeError | undefined, boolean, boolean],
     next: Channel.Channel<Chunk.Chunk<RunEvent.RunEvent>, Chunk.Chunk<Uint8Array>, E | DecodeError, E, unknown, unknown>
-  ) => {
-    const after = failure !== undefined ? Channel.fail(failure) : last ? Channel.void : next
+  ): Channel.Channel<Chunk.Chunk<RunEvent.RunEvent>, Chunk.Chunk<Uint8Array>, E | DecodeError, E, unknown, unknown> => {
+    const after = more
+      ? Channel.suspend(() => write(drain(failure), next))
+      : failure !== undefined
+      ? Channel.fail(failure)
+      : last
+      ? Channel.void
+      : next
     return out.length === 0 ? after : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), after)
   }
 

@@ -31,6 +31,7 @@ import type { Fiber, Tracer } from "effect"
 import * as ApiError from "./ApiError.js"
 import * as ClientPolicy from "./ClientPolicy.js"
 import * as Deadlines from "./internal/deadlines.js"
+import * as FastDecode from "./internal/fastDecode.js"
 import * as Tracing from "./internal/tracing.js"
 import { version } from "./internal/version.js"
 import { issueToDecodeError } from "./RunEvent.js"
@@ -153,12 +154,18 @@ export class AgentPlatformClient extends Context.Tag("effect-agent-platform/Agen
   Service
 >() {}
 
-// Decoders by schema: a call's schema is one of a few module constants.
+// Decoders by schema: a call's schema is one of a few module constants. The fast path compiled from the schema
+// decodes what it can; the schema decodes the rest, and makes the errors.
 const decoders = new WeakMap<Schema.Schema.Any, (value: unknown) => Either.Either<unknown, ParseResult.ParseIssue>>()
 const decoderOf = <A, I>(schema: Schema.Schema<A, I>) => {
   let decode = decoders.get(schema)
   if (decode === undefined) {
-    decode = ParseResult.decodeUnknownEither(schema)
+    const fast = FastDecode.make(schema)
+    const slow = ParseResult.decodeUnknownEither(schema)
+    decode = (value: unknown) => {
+      const decoded = fast(value)
+      return decoded === FastDecode.Fail ? slow(value) : Either.right(decoded)
+    }
     decoders.set(schema, decode)
   }
   return decode as (value: unknown) => Either.Either<A, ParseResult.ParseIssue>

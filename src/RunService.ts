@@ -291,43 +291,41 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
   ): Stream.Stream<RunEvent.RunEvent, ApiError.ApiError> =>
     resume.resumable(
       "RunService.stream",
-      Effect.gen(function*() {
-        yield* validateId(sessionId, "sessionId")
-        const body = yield* createBody(input, options)
-        const policy = yield* client.policy(options?.policy)
-        const idempotencyKey = options?.idempotencyKey ?? globalThis.crypto.randomUUID()
-        const maxEventSize = policy.stream.maxEventSize
-        return {
-          runId: undefined,
-          startingAfter: 0,
-          policy,
-          connect: (state, decide, span) => {
-            if (state.runId !== undefined) {
-              return connectEvents(state.runId, state.lastSequenceNumber, options?.policy, maxEventSize, decide, span)
-            }
-            // No run id yet: the same Idempotency-Key makes the platform stream the same run from its start.
-            return Effect.flatMap(
-              client.open({
-                span: "RunService.stream.connect",
-                parentSpan: span,
-                method: "POST",
-                path: sessionRunsPath(sessionId),
-                body: { ...body, stream: true },
-                idempotencyKey,
-                accept: "text/event-stream",
-                policy: state.connections === 1 ? options?.policy : ClientPolicy.withoutRetries(options?.policy)
-              }),
-              (response) =>
-                Effect.map(eventConnection(response, maxEventSize, decide), (connection) => ({
-                  ...connection,
-                  runId: runIdFromLocation(response.headers["content-location"])
-                }))
-            )
-          },
-          hasEnded,
-          onAbandon: options?.cancelOnInterrupt === false ? undefined : cancelOnce
-        }
-      })
+      withId(sessionId, "sessionId", () =>
+        Effect.zipWith(createBody(input, options), client.policy(options?.policy), (body, policy): resume.Options => {
+          const idempotencyKey = options?.idempotencyKey ?? globalThis.crypto.randomUUID()
+          const maxEventSize = policy.stream.maxEventSize
+          return {
+            runId: undefined,
+            startingAfter: 0,
+            policy,
+            connect: (state, decide, span) => {
+              if (state.runId !== undefined) {
+                return connectEvents(state.runId, state.lastSequenceNumber, options?.policy, maxEventSize, decide, span)
+              }
+              // No run id yet: the same Idempotency-Key makes the platform stream the same run from its start.
+              return Effect.flatMap(
+                client.open({
+                  span: "RunService.stream.connect",
+                  parentSpan: span,
+                  method: "POST",
+                  path: sessionRunsPath(sessionId),
+                  body: { ...body, stream: true },
+                  idempotencyKey,
+                  accept: "text/event-stream",
+                  policy: state.connections === 1 ? options?.policy : ClientPolicy.withoutRetries(options?.policy)
+                }),
+                (response) =>
+                  Effect.map(eventConnection(response, maxEventSize, decide), (connection) => ({
+                    ...connection,
+                    runId: runIdFromLocation(response.headers["content-location"])
+                  }))
+              )
+            },
+            hasEnded,
+            onAbandon: options?.cancelOnInterrupt === false ? undefined : cancelOnce
+          }
+        }))
     )
 
   const create = (sessionId: string, input: RunInput.RunInputLike, options?: CreateOptions) =>

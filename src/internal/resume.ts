@@ -71,22 +71,23 @@ export const resumable = (
   spanName: string,
   prepare: Effect.Effect<Options, ApiError.ApiError>
 ): Stream.Stream<RunEvent.RunEvent, ApiError.ApiError> =>
-  Stream.fromChannel(Channel.acquireUseRelease(
+  Stream.fromChannel(Channel.unwrap(Effect.uninterruptible(
     // the stream's scope, its span, its state and its channel, made uninterruptibly; the scope closes with the
     // channel's exit
     Effect.flatMap(prepare, (options) =>
       Effect.flatMap(Scope.make(), (outer) =>
         Effect.withFiberRuntime((fiber) =>
-          Tracing.read(fiber).record
-            ? Effect.flatMap(
-              Scope.extend(Effect.makeSpanScoped(spanName, { captureStackTrace: false }), outer),
-              (span) => start(options, outer, span)
-            )
-            : start(options, outer, undefined)
-        ))),
-    (started: Started) => started.channel,
-    (started: Started, exit) => Scope.close(started.outer, exit)
-  ))
+          Effect.map(
+            Tracing.read(fiber).record
+              ? Effect.flatMap(
+                Scope.extend(Effect.makeSpanScoped(spanName, { captureStackTrace: false }), outer),
+                (span) => start(options, outer, span)
+              )
+              : start(options, outer, undefined),
+            (started) => Channel.ensuringWith(started.channel, (exit) => Scope.close(outer, exit))
+          )
+        )))
+  )))
 
 interface Started {
   readonly outer: Scope.CloseableScope

@@ -344,20 +344,21 @@ export const make = (
     })
 
     /**
-     * The call's span (named by the spec, a client span with the HTTP attributes, ended when the call ends), if
-     * spans are recorded; `propagate` is the span whose trace context the requests carry, if propagation is on:
-     * the call's span, or else the caller's.
+     * The call's span (named by the spec, a client span with the HTTP attributes), if spans are recorded, made by
+     * `withSpan` (which decides how long it lasts); `propagate` is the span whose trace context the requests
+     * carry, if propagation is on: the call's span, or else the caller's.
      */
     const traced = <A, E, R>(
       fiber: Fiber.RuntimeFiber<unknown, unknown>,
       spec: RequestSpec,
+      withSpan: (use: (span: Tracer.Span) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>,
       body: (span: Tracer.Span | undefined, propagate: Tracer.AnySpan | undefined) => Effect.Effect<A, E, R>
     ): Effect.Effect<A, E, R> => {
       const tracing = Tracing.read(fiber)
       if (!tracing.record) {
         return body(undefined, tracing.propagate ? (spec.parentSpan ?? tracing.current) : undefined)
       }
-      return Effect.useSpan(spec.span, spanOptions(spec), (span) => body(span, tracing.propagate ? span : undefined))
+      return withSpan((span) => body(span, tracing.propagate ? span : undefined))
     }
 
     const noteResponse = (span: Tracer.Span | undefined, status: number, requestId: string | undefined) => {
@@ -484,9 +485,8 @@ export const make = (
             )
           }
         )
-        // `arm` answers `Effect.void` when the ticker already runs (nearly always): then there is nothing to run
-        const armed = deadlines.arm(timer)
-        return Effect.onExit(armed === Effect.void ? call : Effect.zipRight(armed, call), (exit) => {
+        const start = deadlines.unsafeArm(timer)
+        return Effect.onExit(start === undefined ? call : Effect.zipRight(start, call), (exit) => {
           deadlines.disarm(timer)
           // After a success the body has been read in full and the connection is back in its pool: closing the
           // scope would only abort a finished request (the finaliser of `withScope`), which costs a
@@ -508,9 +508,15 @@ export const make = (
         const decode = decoderOf(schema)
         const kind = spec.deadline ?? "request"
         const duration = Duration.decode(kind === "wait" ? current.timeouts.wait : current.timeouts.request)
-        return traced(fiber, spec, (span, propagate) =>
-          retrying(spec, current, span, propagate, (request) =>
-            jsonOnce(spec, request, decode, subject, kind, duration, span, clock)))
+        // the span lasts as long as the call
+        return traced(
+          fiber,
+          spec,
+          (use) => Effect.useSpan(spec.span, spanOptions(spec), use),
+          (span, propagate) =>
+            retrying(spec, current, span, propagate, (request) =>
+              jsonOnce(spec, request, decode, subject, kind, duration, span, clock))
+        )
       })
 
     /**
@@ -523,12 +529,12 @@ export const make = (
       spec: RequestSpec,
       request: HttpClientRequest.HttpClientRequest,
       current: ClientPolicy.Policy,
-      span: Tracer.Span | undefined
+      span: Tracer.Span | undefined,
+      clock: Clock.Clock
     ): Effect.Effect<OpenResponse, ApiError.ApiError, Scope.Scope> =>
       Effect.gen(function*() {
         const outer = yield* Effect.scope
         const scope = yield* Scope.fork(outer, ExecutionStrategy.sequential)
-        const clock = yield* Effect.clock
         const requestMillis = Duration.toMillis(current.timeouts.request)
         const idleMillis = Duration.toMillis(current.timeouts.streamIdle)
         const watch = {
@@ -567,7 +573,9 @@ export const make = (
           Effect.mapError((error) => watch.expired ? timeout() : transportError(spec.method, spec.path, error)),
           Effect.onError(() => Scope.close(scope, Exit.void))
         )
-        const requestId = requestIdOf(response.headers)
+        // a response's headers are copied at each read: read once
+        const headers = response.headers
+        const requestId = requestIdOf(headers)
         watch.requestId = requestId
         noteResponse(span, response.status, requestId)
         if (response.status < 200 || response.status >= 300) {
@@ -582,14 +590,14 @@ export const make = (
         watch.last = clock.unsafeCurrentTimeMillis()
         timer.due = watch.last + idleMillis
         yield* deadlines.arm(timer)
-        const contentType = Option.getOrElse(Headers.get(response.headers, "content-type"), () => "")
+        const contentType = Option.getOrElse(Headers.get(headers, "content-type"), () => "")
         const body = Stream.mapError(response.stream, (error) =>
           watch.expired
             ? timeout()
             : transportError(spec.method, spec.path, error, { status: response.status, requestId }))
         return {
           status: response.status,
-          headers: response.headers,
+          headers,
           requestId,
           isEventStream: contentType.toLowerCase().startsWith("text/event-stream"),
           body,
@@ -599,19 +607,17 @@ export const make = (
         }
       })
 
-    // The span of an opened request lasts as long as its connection: until the caller's scope closes.
     const open = (spec: RequestSpec): Effect.Effect<OpenResponse, ApiError.ApiError, Scope.Scope> =>
       Effect.withFiberRuntime((fiber) => {
-        const tracing = Tracing.read(fiber)
         const current = policyOf(fiber, spec.policy)
-        const send = (span: Tracer.Span | undefined, propagate: Tracer.AnySpan | undefined) =>
-          retrying(spec, current, span, propagate, (request) => openOnce(spec, request, current, span))
-        if (!tracing.record) {
-          return send(undefined, tracing.propagate ? (spec.parentSpan ?? tracing.current) : undefined)
-        }
-        return Effect.flatMap(
-          Effect.makeSpanScoped(spec.span, spanOptions(spec)),
-          (span) => send(span, tracing.propagate ? span : undefined)
+        const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+        // the span of an opened request lasts as long as its connection: until the caller's scope closes
+        return traced(
+          fiber,
+          spec,
+          (use) => Effect.flatMap(Effect.makeSpanScoped(spec.span, spanOptions(spec)), use),
+          (span, propagate) =>
+            retrying(spec, current, span, propagate, (request) => openOnce(spec, request, current, span, clock))
         )
       })
 

@@ -328,38 +328,32 @@ export const make: Effect.Effect<Service, never, AgentPlatformClient> = Effect.g
         }))
     )
 
+  // `POST /sessions/{id}/runs`, answered at once, or (`wait`) when the run has ended, within the wait deadline.
+  const post = (sessionId: string, input: RunInput.RunInputLike, options: CreateOptions | undefined, wait: boolean) =>
+    withId(sessionId, "sessionId", () =>
+      Effect.flatMap(createBody(input, options), (body) =>
+        Effect.map(
+          client.json({
+            span: "RunService.create",
+            method: "POST",
+            path: sessionRunsPath(sessionId),
+            body: wait ? { ...body, wait: true } : body,
+            idempotencyKey: options?.idempotencyKey,
+            deadline: wait ? "wait" : "request",
+            policy: options?.policy
+          }, Run.Run, "run"),
+          valueOf
+        )))
+
   const create = (sessionId: string, input: RunInput.RunInputLike, options?: CreateOptions) =>
-    Effect.gen(function*() {
-      yield* validateId(sessionId, "sessionId")
-      const body = yield* createBody(input, options)
-      const response = yield* client.json({
-        span: "RunService.create",
-        method: "POST",
-        path: sessionRunsPath(sessionId),
-        body,
-        idempotencyKey: options?.idempotencyKey,
-        policy: options?.policy
-      }, Run.Run, "run")
-      return response.value
-    })
+    post(sessionId, input, options, false)
 
   const createAndWait = Effect.fn("RunService.createAndWait")(function*(
     sessionId: string,
     input: RunInput.RunInputLike,
     options?: CreateOptions & FollowOptions
   ) {
-    yield* validateId(sessionId, "sessionId")
-    const body = yield* createBody(input, options)
-    const response = yield* client.json({
-      span: "RunService.create",
-      method: "POST",
-      path: sessionRunsPath(sessionId),
-      body: { ...body, wait: true },
-      idempotencyKey: options?.idempotencyKey,
-      deadline: "wait",
-      policy: options?.policy
-    }, Run.Run, "run")
-    let run = response.value
+    let run = yield* post(sessionId, input, options, true)
     if (!Run.isTerminalStatus(run.status)) {
       yield* Stream.runDrain(events(run.id, {
         cancelOnInterrupt: options?.cancelOnInterrupt ?? true,

@@ -37,6 +37,11 @@ export const deadline = (due: number, onDue: (now: number) => number | Effect.Ef
 export interface Deadlines {
   /** Arms a deadline (starting the ticker if it is not running, or restarting it for an earlier deadline). */
   readonly arm: (deadline: Deadline) => Effect.Effect<void>
+  /**
+   * Arms a deadline now; answers the effect that starts (or restarts) the ticker for it, or `undefined` when the
+   * running ticker already serves it (nearly always): then a call has nothing more to run.
+   */
+  readonly unsafeArm: (deadline: Deadline) => Effect.Effect<void> | undefined
   /** Disarms a deadline; it is not called. Disarming a disarmed deadline does nothing. */
   readonly disarm: (deadline: Deadline) => void
   /** Stops the ticker; deadlines still armed are not called. */
@@ -115,10 +120,10 @@ export const make = (): Deadlines => {
   // The ticker is started synchronously (with the caller's clock and context), so that two callers cannot both
   // start one; a ticker replaced by another one for an earlier deadline is interrupted and, should it run once
   // more, sees that it is no longer the current one.
-  const arm = (d: Deadline): Effect.Effect<void> => {
-    if (stopped) return Effect.void
+  const unsafeArm = (d: Deadline): Effect.Effect<void> | undefined => {
+    if (stopped) return undefined
     insert(d)
-    if (ticker !== undefined && tickerTarget <= d.due) return Effect.void
+    if (ticker !== undefined && tickerTarget <= d.due) return undefined
     return Effect.withFiberRuntime<void>((fiber) => {
       if (stopped || !d.armed || (ticker !== undefined && tickerTarget <= d.due)) return Effect.void
       const previous = ticker
@@ -146,5 +151,7 @@ export const make = (): Deadlines => {
     return fiber === undefined ? Effect.void : Fiber.interrupt(fiber)
   })
 
-  return { arm, disarm, shutdown, size: () => count }
+  const arm = (d: Deadline): Effect.Effect<void> => Effect.suspend(() => unsafeArm(d) ?? Effect.void)
+
+  return { arm, unsafeArm, disarm, shutdown, size: () => count }
 }

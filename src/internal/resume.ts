@@ -84,21 +84,17 @@ export const resumable = (
                 (span) => start(options, outer, span)
               )
               : start(options, outer, undefined),
-            (started) => Channel.ensuringWith(started.channel, (exit) => Scope.close(outer, exit))
+            (channel) => Channel.ensuringWith(channel, (exit) => Scope.close(outer, exit))
           )
         )))
   )))
 
-interface Started {
-  readonly outer: Scope.CloseableScope
-  readonly channel: Events
-}
-
+/** The stream's state and its channel; the cancel-on-abandon finaliser, if any, goes into `outer`. */
 const start = (
   options: Options,
   outer: Scope.CloseableScope,
   span: Tracer.Span | undefined
-): Effect.Effect<Started> => {
+): Effect.Effect<Events> => {
   const inSpan = <A, E>(effect: Effect.Effect<A, E>) => span === undefined ? effect : Effect.withParentSpan(effect, span)
   const state: State = {
     runId: options.runId,
@@ -212,5 +208,5 @@ const start = (
       : Channel.foldChannel(connection, { onFailure: onCut, onSuccess: onEnd })
   )
 
-  return Effect.as(registered, { outer, channel: loop })
+  return Effect.as(registered, loop)
 }
